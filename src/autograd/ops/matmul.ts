@@ -1,0 +1,108 @@
+/** Matrix products: matmul (batched, broadcasting like torch.matmul) and bmm. */
+import { Tensor } from '../../tensor/tensor';
+import { broadcastShapes, broadcastStrides, formatShape, numel } from '../../tensor/shape';
+import { stridedCopy } from '../../tensor/kernels/strided';
+import { gemm } from '../../tensor/kernels/gemm';
+import { Function, applyFunction } from '../function';
+import { assertFloat, empty } from './util';
+import { reshape } from './shape';
+
+/** For each matrix of the broadcast batch `outBatch`, the index of the matrix it reads in `batch`. */
+function batchIndex(batch: readonly number[], outBatch: readonly number[]): Int32Array {
+  const own = Int32Array.from({ length: numel(batch) }, (_, i) => i);
+  const out = new Int32Array(numel(outBatch));
+  stridedCopy(own, broadcastStrides(batch, outBatch), outBatch, out);
+  return out;
+}
+
+/** [...batchA, m, k] x [...batchB, k, n] -> [...broadcast batch, m, n]. */
+class MatMul extends Function<[Tensor, Tensor]> {
+  private aIndex: Int32Array = new Int32Array(0);
+  private bIndex: Int32Array = new Int32Array(0);
+
+  forward(a: Tensor, b: Tensor): Tensor {
+    const m = a.shape[a.ndim - 2], k = a.shape[a.ndim - 1], n = b.shape[b.ndim - 1];
+    const batchA = a.shape.slice(0, -2), batchB = b.shape.slice(0, -2);
+    const batch = broadcastShapes(batchA, batchB, 'matmul');
+    this.aIndex = batchIndex(batchA, batch);
+    this.bIndex = batchIndex(batchB, batch);
+    const out = empty([...batch, m, n], a.dtype);
+    for (let i = 0; i < this.aIndex.length; i++) {
+      gemm({
+        transA: false, transB: false, m, n, k,
+        a: a.data, aOffset: this.aIndex[i] * m * k,
+        b: b.data, bOffset: this.bIndex[i] * k * n,
+        c: out.data, cOffset: i * m * n,
+      });
+    }
+    this.saveForBackward(a, b);
+    return out;
+  }
+
+  backward(g: Tensor): (Tensor | null)[] {
+    const [a, b] = this.saved;
+    const [needA, needB] = this.needsInputGrad;
+    const m = a.shape[a.ndim - 2], k = a.shape[a.ndim - 1], n = b.shape[b.ndim - 1];
+    const ga = needA ? empty(a.shape, g.dtype) : null;
+    const gb = needB ? empty(b.shape, g.dtype) : null;
+    // A matrix read by several output matrices (broadcast) accumulates all their gradients.
+    for (let i = 0; i < this.aIndex.length; i++) {
+      if (ga) {
+        gemm({
+          transA: false, transB: true, m, n: k, k: n, accumulate: true,
+          a: g.data, aOffset: i * m * n, b: b.data, bOffset: this.bIndex[i] * k * n,
+          c: ga.data, cOffset: this.aIndex[i] * m * k,
+        });
+      }
+      if (gb) {
+        gemm({
+          transA: true, transB: false, m: k, n, k: m, accumulate: true,
+          a: a.data, aOffset: this.aIndex[i] * m * k, b: g.data, bOffset: i * m * n,
+          c: gb.data, cOffset: this.bIndex[i] * k * n,
+        });
+      }
+    }
+    return [ga, gb];
+  }
+}
+
+function sameDType(a: Tensor, b: Tensor, op: string): void {
+  assertFloat(a, op, 'the first operand');
+  assertFloat(b, op, 'the second operand');
+  if (a.dtype !== b.dtype) throw new Error(`${op}: operands must have one dtype; got ${a.dtype} and ${b.dtype}`);
+}
+
+/** The matrix product with torch.matmul's rules for 1-D operands and batch broadcasting. */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  sameDType(a, b, 'matmul');
+  if (a.ndim === 0 || b.ndim === 0) {
+    throw new Error(`matmul: both operands need at least one dim; got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  }
+  const k = a.shape[a.ndim - 1];
+  const kb = b.ndim === 1 ? b.shape[0] : b.shape[b.ndim - 2];
+  if (k !== kb) {
+    throw new Error(
+      `matmul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} cannot be multiplied (inner sizes ${k} and ${kb})`,
+    );
+  }
+  // A vector becomes a one-row (left) or one-column (right) matrix, and that dim is dropped after.
+  const a2 = a.ndim === 1 ? reshape(a, [1, k]) : a;
+  const b2 = b.ndim === 1 ? reshape(b, [k, 1]) : b;
+  const out = applyFunction(new MatMul(), [a2, b2]);
+  if (a.ndim > 1 && b.ndim > 1) return out;
+  const shape = out.shape.slice();
+  if (b.ndim === 1) shape.splice(shape.length - 1, 1);
+  if (a.ndim === 1) shape.splice(shape.length - (b.ndim === 1 ? 1 : 2), 1);
+  return reshape(out, shape);
+}
+
+/** Batched product of [B, m, k] and [B, k, n], without broadcasting, as torch.bmm. */
+export function bmm(a: Tensor, b: Tensor): Tensor {
+  sameDType(a, b, 'bmm');
+  if (a.ndim !== 3 || b.ndim !== 3 || a.shape[0] !== b.shape[0] || a.shape[2] !== b.shape[1]) {
+    throw new Error(
+      `bmm: expected [B, m, k] and [B, k, n]; got ${formatShape(a.shape)} and ${formatShape(b.shape)}`,
+    );
+  }
+  return applyFunction(new MatMul(), [a, b]);
+}

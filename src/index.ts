@@ -1,0 +1,11 @@
+/**
+ * ssan-ts: a readable deep-learning framework in TypeScript, and the SSAN video model built on it.
+ * Importing this module also installs the tensor methods (t.add, t.sum, t.backward, ...).
+ */
+export * from './tensor';
+export {
+  Function, applyFunction, noGrad, enableGrad, isGradEnabled, gradcheck, cat, stack,
+} from './autograd';
+export type { BackwardOptions, GradcheckOptions } from './autograd';
+export * as F from './nn/functional';
+export * as nn from './nn';
