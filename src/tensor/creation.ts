@@ -112,8 +112,13 @@ export function arange(start: number, end?: number, step = 1, opts: TensorOption
   return finish(new Tensor(data, [count]), opts);
 }
 
+function assertRandomDType(opts: RandomOptions, op: string): void {
+  if (opts.dtype === 'int32') throw new Error(`${op}: samples are fractional; ask for float32 or float64, not int32`);
+}
+
 /** Uniform samples in [0, 1). */
 export function rand(shape: Shape, opts: RandomOptions = {}): Tensor {
+  assertRandomDType(opts, 'rand');
   const t = zeros(shape, { dtype: opts.dtype ?? 'float32' });
   (opts.generator ?? defaultGenerator).fillUniform(t.data);
   return finish(t, opts);
@@ -121,6 +126,7 @@ export function rand(shape: Shape, opts: RandomOptions = {}): Tensor {
 
 /** Standard normal samples. */
 export function randn(shape: Shape, opts: RandomOptions = {}): Tensor {
+  assertRandomDType(opts, 'randn');
   const t = zeros(shape, { dtype: opts.dtype ?? 'float32' });
   (opts.generator ?? defaultGenerator).fillNormal(t.data);
   return finish(t, opts);

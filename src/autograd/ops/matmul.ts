@@ -85,6 +85,15 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
       `matmul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} cannot be multiplied (inner sizes ${k} and ${kb})`,
     );
   }
+  const batchA = a.shape.slice(0, -2), batchB = b.shape.slice(0, -2);
+  try {
+    broadcastShapes(batchA, batchB, 'matmul');
+  } catch {
+    throw new Error(
+      `matmul: the batch dims of ${formatShape(a.shape)} and ${formatShape(b.shape)} ` +
+        `(${formatShape(batchA)} and ${formatShape(batchB)}) cannot be broadcast`,
+    );
+  }
   // A vector becomes a one-row (left) or one-column (right) matrix, and that dim is dropped after.
   const a2 = a.ndim === 1 ? reshape(a, [1, k]) : a;
   const b2 = b.ndim === 1 ? reshape(b, [k, 1]) : b;

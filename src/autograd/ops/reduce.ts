@@ -81,13 +81,15 @@ function countOver(x: Tensor, dim: Dims | undefined, op: string): number {
 }
 
 export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  return sum(x, dim, keepdim).div(countOver(x, dim, 'mean'));
+  const count = countOver(x, dim, 'mean');
+  return sum(x, dim, keepdim).div(count);
 }
 
 /** Variance with Bessel's correction by default (correction = 1), as torch.var. */
 export function variance(x: Tensor, dim?: Dims, keepdim = false, correction = 1): Tensor {
+  const count = countOver(x, dim, 'var');
   const centred = x.sub(mean(x, dim, true));
-  const dof = Math.max(0, countOver(x, dim, 'var') - correction);
+  const dof = Math.max(0, count - correction);
   return sum(centred.mul(centred), dim, keepdim).div(dof);
 }
 
