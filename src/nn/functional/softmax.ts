@@ -1,0 +1,146 @@
+/** softmax and logSoftmax along one dim, as torch.nn.functional.softmax / log_softmax. */
+import { Tensor } from '../../tensor/tensor';
+import { TypedArray } from '../../tensor/dtype';
+import { normalizeDim, numel } from '../../tensor/shape';
+import { Function, applyFunction } from '../../autograd/function';
+import { assertFloat, assertTensor, empty } from '../../autograd/ops/util';
+
+/**
+ * A tensor seen as [outer, size, inner] around one dim: the slice along the dim for (o, k) starts at
+ * o * size * inner + k and steps by inner.
+ */
+export interface DimSplit {
+  outer: number;
+  size: number;
+  inner: number;
+}
+
+export function splitAtDim(shape: readonly number[], dim: number): DimSplit {
+  // A 0-d tensor is a single slice of one element.
+  if (shape.length === 0) return { outer: 1, size: 1, inner: 1 };
+  return { outer: numel(shape.slice(0, dim)), size: shape[dim], inner: numel(shape.slice(dim + 1)) };
+}
+
+/**
+ * Writes softmax (or its log) of each slice of `x` into `out`. The max of each slice is subtracted
+ * before exp so that large logits cannot overflow. The inner index runs innermost so that memory is
+ * read in order whatever the dim; `max` and `total` hold one value per inner position.
+ */
+export function softmaxKernel(x: ArrayLike<number>, out: TypedArray, split: DimSplit, log: boolean): void {
+  const { outer, size, inner } = split;
+  const max = new Float64Array(inner);
+  const total = new Float64Array(inner);
+  for (let o = 0; o < outer; o++) {
+    const base = o * size * inner;
+    max.fill(-Infinity);
+    total.fill(0);
+    for (let s = 0; s < size; s++) {
+      const row = base + s * inner;
+      for (let k = 0; k < inner; k++) if (x[row + k] > max[k]) max[k] = x[row + k];
+    }
+    // A NaN never wins the comparison above; it still reaches every output through the sum below.
+    for (let s = 0; s < size; s++) {
+      const row = base + s * inner;
+      for (let k = 0; k < inner; k++) {
+        const e = Math.exp(x[row + k] - max[k]);
+        total[k] += e;
+        if (!log) out[row + k] = e;
+      }
+    }
+    if (log) for (let k = 0; k < inner; k++) total[k] = Math.log(total[k]);
+    for (let s = 0; s < size; s++) {
+      const row = base + s * inner;
+      // (x - max) first: it is exact for the largest entries, where x - (max + log total) would round.
+      if (log) for (let k = 0; k < inner; k++) out[row + k] = x[row + k] - max[k] - total[k];
+      else for (let k = 0; k < inner; k++) out[row + k] /= total[k];
+    }
+  }
+}
+
+/** Per (outer, inner) position, the sum over the dim of a[i] * (b ? b[i] : 1), into `acc`. */
+function sliceSums(a: ArrayLike<number>, b: ArrayLike<number> | null, o: number, split: DimSplit, acc: Float64Array): void {
+  const { size, inner } = split;
+  const base = o * size * inner;
+  acc.fill(0);
+  for (let s = 0; s < size; s++) {
+    const row = base + s * inner;
+    if (b) for (let k = 0; k < inner; k++) acc[k] += a[row + k] * b[row + k];
+    else for (let k = 0; k < inner; k++) acc[k] += a[row + k];
+  }
+}
+
+class Softmax extends Function<[Tensor]> {
+  constructor(private readonly split: DimSplit) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    const y = empty(x.shape, x.dtype);
+    softmaxKernel(x.data, y.data, this.split, false);
+    this.saveForBackward(y);
+    return y;
+  }
+
+  // dx = y * (g - sum(g * y)): the Jacobian diag(y) - y yᵀ applied to g, without forming it.
+  backward(g: Tensor): Tensor[] {
+    const [y] = this.saved;
+    const { outer, size, inner } = this.split;
+    const gx = empty(y.shape, y.dtype);
+    const dot = new Float64Array(inner);
+    for (let o = 0; o < outer; o++) {
+      sliceSums(g.data, y.data, o, this.split, dot);
+      const base = o * size * inner;
+      for (let s = 0; s < size; s++) {
+        const row = base + s * inner;
+        for (let k = 0; k < inner; k++) gx.data[row + k] = y.data[row + k] * (g.data[row + k] - dot[k]);
+      }
+    }
+    return [gx];
+  }
+}
+
+class LogSoftmax extends Function<[Tensor]> {
+  constructor(private readonly split: DimSplit) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    const y = empty(x.shape, x.dtype);
+    softmaxKernel(x.data, y.data, this.split, true);
+    this.saveForBackward(y);
+    return y;
+  }
+
+  // dx = g - softmax * sum(g), with softmax recovered as exp of the saved output.
+  backward(g: Tensor): Tensor[] {
+    const [y] = this.saved;
+    const { outer, size, inner } = this.split;
+    const gx = empty(y.shape, y.dtype);
+    const total = new Float64Array(inner);
+    for (let o = 0; o < outer; o++) {
+      sliceSums(g.data, null, o, this.split, total);
+      const base = o * size * inner;
+      for (let s = 0; s < size; s++) {
+        const row = base + s * inner;
+        for (let k = 0; k < inner; k++) gx.data[row + k] = g.data[row + k] - Math.exp(y.data[row + k]) * total[k];
+      }
+    }
+    return [gx];
+  }
+}
+
+function prepare(x: Tensor, dim: number, op: string): DimSplit {
+  assertTensor(x, op, 'input');
+  assertFloat(x, op, 'input');
+  return splitAtDim(x.shape, normalizeDim(dim, x.ndim, op));
+}
+
+/** exp(x) / sum(exp(x)) along `dim` (negative counts from the end). */
+export function softmax(x: Tensor, dim: number): Tensor {
+  return applyFunction(new Softmax(prepare(x, dim, 'softmax')), [x]);
+}
+
+/** x - log(sum(exp(x))) along `dim`; more accurate than log(softmax(x)) for very negative values. */
+export function logSoftmax(x: Tensor, dim: number): Tensor {
+  return applyFunction(new LogSoftmax(prepare(x, dim, 'logSoftmax')), [x]);
+}

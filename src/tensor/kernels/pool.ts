@@ -1,0 +1,187 @@
+/**
+ * 2-D pooling kernels over `planes` contiguous [H, W] planes (a batch's N * C). Window bounds are
+ * worked out once per output row and column (`Windows`), so the inner loops carry no bounds tests.
+ */
+import { TypedArray } from '../dtype';
+
+/** The input range [lo[o], hi[o]) that output index o of one dim reads, plus the extent PyTorch divides by. */
+export interface Windows {
+  lo: Int32Array;
+  hi: Int32Array;
+  /** Average pooling with countIncludePad: the window clipped to input + padding, not to the input. */
+  padded: Int32Array;
+}
+
+function allocWindows(n: number): Windows {
+  return { lo: new Int32Array(n), hi: new Int32Array(n), padded: new Int32Array(n) };
+}
+
+/**
+ * Max-pooling windows of one dim, as PyTorch: a dilated window starting at o * stride - padding, its
+ * start moved up by whole dilation steps until it is inside the input. Step through it by `dilation`.
+ */
+export function maxWindows(
+  size: number, outSize: number, kernel: number, stride: number, padding: number, dilation: number,
+): Windows {
+  const w = allocWindows(outSize);
+  for (let o = 0; o < outSize; o++) {
+    const start = o * stride - padding;
+    w.hi[o] = Math.min(start + (kernel - 1) * dilation + 1, size);
+    w.lo[o] = start >= 0 ? start : start + Math.ceil(-start / dilation) * dilation;
+  }
+  return w;
+}
+
+/** Average-pooling windows of one dim: clipped to input + padding for the divisor, to the input for the sum. */
+export function avgWindows(size: number, outSize: number, kernel: number, stride: number, padding: number): Windows {
+  const w = allocWindows(outSize);
+  for (let o = 0; o < outSize; o++) {
+    const start = o * stride - padding;
+    const end = Math.min(start + kernel, size + padding);
+    w.padded[o] = end - start;
+    w.lo[o] = Math.max(start, 0);
+    w.hi[o] = Math.min(end, size);
+  }
+  return w;
+}
+
+/** Adaptive windows: output o reads [floor(o * size / outSize), ceil((o + 1) * size / outSize)). */
+export function adaptiveWindows(size: number, outSize: number): Windows {
+  const w = allocWindows(outSize);
+  for (let o = 0; o < outSize; o++) {
+    w.lo[o] = Math.floor((o * size) / outSize);
+    w.hi[o] = Math.ceil(((o + 1) * size) / outSize);
+    w.padded[o] = w.hi[o] - w.lo[o];
+  }
+  return w;
+}
+
+export interface PlaneSizes {
+  planes: number;
+  inH: number;
+  inW: number;
+}
+
+/**
+ * Max pooling. `indices` receives the flat index within its plane (h * W + w) of the element picked:
+ * the first maximum in row-major order, except that a NaN replaces whatever came before it, as PyTorch.
+ * A window holding no input element gives -Infinity and index -1.
+ */
+export function maxPool2d(
+  src: ArrayLike<number>, sizes: PlaneSizes, rows: Windows, columns: Windows, dH: number, dW: number,
+  out: TypedArray, indices: Int32Array,
+): void {
+  const { planes, inH, inW } = sizes;
+  const outH = rows.lo.length;
+  const outW = columns.lo.length;
+  let o = 0;
+  for (let p = 0; p < planes; p++) {
+    const base = p * inH * inW;
+    for (let oh = 0; oh < outH; oh++) {
+      const h0 = rows.lo[oh];
+      const h1 = rows.hi[oh];
+      for (let ow = 0; ow < outW; ow++, o++) {
+        const w0 = columns.lo[ow];
+        const w1 = columns.hi[ow];
+        let best = -Infinity;
+        let bestIndex = h0 < h1 && w0 < w1 ? h0 * inW + w0 : -1;
+        for (let h = h0; h < h1; h += dH) {
+          for (let w = w0; w < w1; w += dW) {
+            const v = src[base + h * inW + w];
+            if (v > best || v !== v) {
+              best = v;
+              bestIndex = h * inW + w;
+            }
+          }
+        }
+        out[o] = best;
+        indices[o] = bestIndex;
+      }
+    }
+  }
+}
+
+/** Routes each output gradient to the input element its window picked (adding where windows share one). */
+export function maxPool2dBackward(
+  grad: ArrayLike<number>, indices: Int32Array, sizes: PlaneSizes, outPlane: number, gx: TypedArray,
+): void {
+  const inPlane = sizes.inH * sizes.inW;
+  let o = 0;
+  for (let p = 0; p < sizes.planes; p++) {
+    const base = p * inPlane;
+    for (let i = 0; i < outPlane; i++, o++) if (indices[o] >= 0) gx[base + indices[o]] += grad[o];
+  }
+}
+
+/**
+ * What an average divides by: `divisor` when given, else the padded window area when `countPadded`,
+ * else the number of input elements in the window.
+ */
+export interface AverageRule {
+  countPadded: boolean;
+  divisor?: number;
+}
+
+function divisorOf(rule: AverageRule, rows: Windows, columns: Windows, oh: number, ow: number): number {
+  if (rule.divisor !== undefined) return rule.divisor;
+  if (rule.countPadded) return rows.padded[oh] * columns.padded[ow];
+  return (rows.hi[oh] - rows.lo[oh]) * (columns.hi[ow] - columns.lo[ow]);
+}
+
+/** Average pooling (adaptive pooling too, with its windows). A window holding no input element gives 0. */
+export function avgPool2d(
+  src: ArrayLike<number>, sizes: PlaneSizes, rows: Windows, columns: Windows, rule: AverageRule, out: TypedArray,
+): void {
+  const { planes, inH, inW } = sizes;
+  const outH = rows.lo.length;
+  const outW = columns.lo.length;
+  let o = 0;
+  for (let p = 0; p < planes; p++) {
+    const base = p * inH * inW;
+    for (let oh = 0; oh < outH; oh++) {
+      const h0 = rows.lo[oh];
+      const h1 = rows.hi[oh];
+      for (let ow = 0; ow < outW; ow++, o++) {
+        const w0 = columns.lo[ow];
+        const w1 = columns.hi[ow];
+        if (h0 >= h1 || w0 >= w1) {
+          out[o] = 0;
+          continue;
+        }
+        let sum = 0;
+        for (let h = h0; h < h1; h++) {
+          const row = base + h * inW;
+          for (let w = w0; w < w1; w++) sum += src[row + w];
+        }
+        out[o] = sum / divisorOf(rule, rows, columns, oh, ow);
+      }
+    }
+  }
+}
+
+/** Spreads each output gradient evenly (by the forward divisor) over its window; adds into `gx`. */
+export function avgPool2dBackward(
+  grad: ArrayLike<number>, sizes: PlaneSizes, rows: Windows, columns: Windows, rule: AverageRule, gx: TypedArray,
+): void {
+  const { planes, inH, inW } = sizes;
+  const outH = rows.lo.length;
+  const outW = columns.lo.length;
+  let o = 0;
+  for (let p = 0; p < planes; p++) {
+    const base = p * inH * inW;
+    for (let oh = 0; oh < outH; oh++) {
+      const h0 = rows.lo[oh];
+      const h1 = rows.hi[oh];
+      for (let ow = 0; ow < outW; ow++, o++) {
+        const w0 = columns.lo[ow];
+        const w1 = columns.hi[ow];
+        if (h0 >= h1 || w0 >= w1) continue;
+        const share = grad[o] / divisorOf(rule, rows, columns, oh, ow);
+        for (let h = h0; h < h1; h++) {
+          const row = base + h * inW;
+          for (let w = w0; w < w1; w++) gx[row + w] += share;
+        }
+      }
+    }
+  }
+}
