@@ -4,7 +4,7 @@ import { Tensor, Generator, tensor, gradcheck } from '../src';
 import type { DType } from '../src';
 
 /** Property tests per op: enough to hit odd shapes and arguments, small enough for 2 cores. */
-export const RUNS = 25;
+export const RUNS = 60;
 
 /** A tensor with values from N(0, 1) (or U[low, high) when `range` is given), reproducible from `seed`. */
 export function seeded(

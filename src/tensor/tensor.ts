@@ -117,6 +117,11 @@ export class Tensor {
     this.grad = null;
   }
 
+  /** What console.log shows in Node: the same text as toString, not the internal fields. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
   toString(): string {
     const body = this.data.length <= 64 ? JSON.stringify(this.toArray()) : `${this.data.length} elements`;
     const grad = this.requiresGrad ? `, requiresGrad${this.gradFn ? `, gradFn=${this.gradFn.name}` : ''}` : '';

@@ -78,3 +78,12 @@ describe('random numbers', () => {
     expect(() => h.setState({} as never)).toThrow(/Generator.setState: expected an object from getState/);
   });
 });
+
+describe('printing', () => {
+  it('console.log and toString show values, shape, dtype and the grad function', async () => {
+    const { inspect } = await import('node:util');
+    const x = tensor([[1, 2]], { requiresGrad: true });
+    expect(inspect(x)).toBe('Tensor([[1,2]], shape=[1, 2], dtype=float32, requiresGrad)');
+    expect(String(x.mul(2))).toBe('Tensor([[2,4]], shape=[1, 2], dtype=float32, requiresGrad, gradFn=MulBackward)');
+  });
+});
