@@ -9,3 +9,13 @@ describe('the README example', () => {
     expect(gradShape).toEqual([4, 3, 3, 3]);
   });
 });
+
+describe('the gradcheck demo', () => {
+  it('passes a correct op and catches a wrong backward', async () => {
+    const { gradcheckDemo } = await import('../examples/gradcheck-demo');
+    const { convPasses, buggyPasses, buggyMessage } = gradcheckDemo();
+    expect(convPasses).toBe(true);
+    expect(buggyPasses).toBe(false);
+    expect(buggyMessage).toMatch(/BuggySquare|analytic .* vs numerical/);
+  });
+});
