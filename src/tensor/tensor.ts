@@ -6,7 +6,7 @@
  * tensor layer does not import autograd (the same pattern as TensorFlow.js's chained ops).
  */
 import { DType, TypedArray, dtypeOf, isFloat } from './dtype';
-import { Shape, formatShape, numel, assertValidShape } from './shape';
+import { Shape, formatShape, numel, assertValidShape, normalizeDim } from './shape';
 
 /** A node of the backward graph; implemented by the autograd layer. */
 export interface GradNode {
@@ -55,11 +55,7 @@ export class Tensor {
   size(dim: number): number;
   size(dim?: number): number | number[] {
     if (dim === undefined) return [...this.shape];
-    const d = dim < 0 ? dim + this.ndim : dim;
-    if (!Number.isInteger(d) || d < 0 || d >= this.ndim) {
-      throw new Error(`size: dim ${dim} is out of range for a tensor of rank ${this.ndim}`);
-    }
-    return this.shape[d];
+    return this.shape[normalizeDim(dim, this.ndim, 'size')];
   }
 
   get requiresGrad(): boolean {

@@ -87,3 +87,12 @@ describe('printing', () => {
     expect(String(x.mul(2))).toBe('Tensor([[2,4]], shape=[1, 2], dtype=float32, requiresGrad, gradFn=MulBackward)');
   });
 });
+
+describe('size', () => {
+  it('reads one dim (negative from the end) or the whole shape, and names a bad dim', () => {
+    const t = tensor([[1, 2, 3]]);
+    expect(t.size()).toEqual([1, 3]);
+    expect(t.size(-1)).toBe(3);
+    expect(() => t.size(2)).toThrow(/size: dim 2 is out of range for a tensor of rank 2/);
+  });
+});
