@@ -69,60 +69,40 @@ function sliceSums(a: ArrayLike<number>, b: ArrayLike<number> | null, o: number,
   }
 }
 
+/** softmax, or its log when `log` is set; both backwards need only the saved output. */
 class Softmax extends Function<[Tensor]> {
-  constructor(private readonly split: DimSplit) {
+  constructor(private readonly split: DimSplit, private readonly log: boolean) {
     super();
+  }
+
+  get name(): string {
+    return this.log ? 'LogSoftmax' : 'Softmax';
   }
 
   forward(x: Tensor): Tensor {
     const y = empty(x.shape, x.dtype);
-    softmaxKernel(x.data, y.data, this.split, false);
+    softmaxKernel(x.data, y.data, this.split, this.log);
     this.saveForBackward(y);
     return y;
   }
 
-  // dx = y * (g - sum(g * y)): the Jacobian diag(y) - y yᵀ applied to g, without forming it.
+  /**
+   * softmax: dx = y * (g - sum(g * y)), the Jacobian diag(y) - y yᵀ applied to g without forming it.
+   * logSoftmax: dx = g - exp(y) * sum(g), exp(y) being the softmax.
+   */
   backward(g: Tensor): Tensor[] {
     const [y] = this.saved;
     const { outer, size, inner } = this.split;
     const gx = empty(y.shape, y.dtype);
-    const dot = new Float64Array(inner);
+    const gd = g.data, yd = y.data, out = gx.data;
+    const sums = new Float64Array(inner);
     for (let o = 0; o < outer; o++) {
-      sliceSums(g.data, y.data, o, this.split, dot);
+      sliceSums(gd, this.log ? null : yd, o, this.split, sums);
       const base = o * size * inner;
       for (let s = 0; s < size; s++) {
         const row = base + s * inner;
-        for (let k = 0; k < inner; k++) gx.data[row + k] = y.data[row + k] * (g.data[row + k] - dot[k]);
-      }
-    }
-    return [gx];
-  }
-}
-
-class LogSoftmax extends Function<[Tensor]> {
-  constructor(private readonly split: DimSplit) {
-    super();
-  }
-
-  forward(x: Tensor): Tensor {
-    const y = empty(x.shape, x.dtype);
-    softmaxKernel(x.data, y.data, this.split, true);
-    this.saveForBackward(y);
-    return y;
-  }
-
-  // dx = g - softmax * sum(g), with softmax recovered as exp of the saved output.
-  backward(g: Tensor): Tensor[] {
-    const [y] = this.saved;
-    const { outer, size, inner } = this.split;
-    const gx = empty(y.shape, y.dtype);
-    const total = new Float64Array(inner);
-    for (let o = 0; o < outer; o++) {
-      sliceSums(g.data, null, o, this.split, total);
-      const base = o * size * inner;
-      for (let s = 0; s < size; s++) {
-        const row = base + s * inner;
-        for (let k = 0; k < inner; k++) gx.data[row + k] = g.data[row + k] - Math.exp(y.data[row + k]) * total[k];
+        if (this.log) for (let k = 0; k < inner; k++) out[row + k] = gd[row + k] - Math.exp(yd[row + k]) * sums[k];
+        else for (let k = 0; k < inner; k++) out[row + k] = yd[row + k] * (gd[row + k] - sums[k]);
       }
     }
     return [gx];
@@ -137,10 +117,10 @@ function prepare(x: Tensor, dim: number, op: string): DimSplit {
 
 /** exp(x) / sum(exp(x)) along `dim` (negative counts from the end). */
 export function softmax(x: Tensor, dim: number): Tensor {
-  return applyFunction(new Softmax(prepare(x, dim, 'softmax')), [x]);
+  return applyFunction(new Softmax(prepare(x, dim, 'softmax'), false), [x]);
 }
 
 /** x - log(sum(exp(x))) along `dim`; more accurate than log(softmax(x)) for very negative values. */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
-  return applyFunction(new LogSoftmax(prepare(x, dim, 'logSoftmax')), [x]);
+  return applyFunction(new Softmax(prepare(x, dim, 'logSoftmax'), true), [x]);
 }

@@ -63,6 +63,23 @@ export interface PlaneSizes {
 }
 
 /**
+ * Visits every output position of every plane in order, with the flat output index `o`, the offset of
+ * its plane in the input, and its window [h0, h1) x [w0, w1): the traversal all pooling kernels share.
+ */
+function forEachWindow(
+  sizes: PlaneSizes, rows: Windows, columns: Windows,
+  visit: (o: number, base: number, oh: number, ow: number) => void,
+): void {
+  const outH = rows.lo.length;
+  const outW = columns.lo.length;
+  let o = 0;
+  for (let p = 0; p < sizes.planes; p++) {
+    const base = p * sizes.inH * sizes.inW;
+    for (let oh = 0; oh < outH; oh++) for (let ow = 0; ow < outW; ow++, o++) visit(o, base, oh, ow);
+  }
+}
+
+/**
  * Max pooling. `indices` receives the flat index within its plane (h * W + w) of the element picked:
  * the first maximum in row-major order, except that a NaN replaces whatever came before it, as PyTorch.
  * A window holding no input element gives -Infinity and index -1.
@@ -71,34 +88,23 @@ export function maxPool2d(
   src: ArrayLike<number>, sizes: PlaneSizes, rows: Windows, columns: Windows, dH: number, dW: number,
   out: TypedArray, indices: Int32Array,
 ): void {
-  const { planes, inH, inW } = sizes;
-  const outH = rows.lo.length;
-  const outW = columns.lo.length;
-  let o = 0;
-  for (let p = 0; p < planes; p++) {
-    const base = p * inH * inW;
-    for (let oh = 0; oh < outH; oh++) {
-      const h0 = rows.lo[oh];
-      const h1 = rows.hi[oh];
-      for (let ow = 0; ow < outW; ow++, o++) {
-        const w0 = columns.lo[ow];
-        const w1 = columns.hi[ow];
-        let best = -Infinity;
-        let bestIndex = h0 < h1 && w0 < w1 ? h0 * inW + w0 : -1;
-        for (let h = h0; h < h1; h += dH) {
-          for (let w = w0; w < w1; w += dW) {
-            const v = src[base + h * inW + w];
-            if (v > best || v !== v) {
-              best = v;
-              bestIndex = h * inW + w;
-            }
-          }
+  const inW = sizes.inW;
+  forEachWindow(sizes, rows, columns, (o, base, oh, ow) => {
+    const h0 = rows.lo[oh], h1 = rows.hi[oh], w0 = columns.lo[ow], w1 = columns.hi[ow];
+    let best = -Infinity;
+    let bestIndex = h0 < h1 && w0 < w1 ? h0 * inW + w0 : -1;
+    for (let h = h0; h < h1; h += dH) {
+      for (let w = w0; w < w1; w += dW) {
+        const v = src[base + h * inW + w];
+        if (v > best || v !== v) {
+          best = v;
+          bestIndex = h * inW + w;
         }
-        out[o] = best;
-        indices[o] = bestIndex;
       }
     }
-  }
+    out[o] = best;
+    indices[o] = bestIndex;
+  });
 }
 
 /** Routes each output gradient to the input element its window picked (adding where windows share one). */
@@ -132,56 +138,34 @@ function divisorOf(rule: AverageRule, rows: Windows, columns: Windows, oh: numbe
 export function avgPool2d(
   src: ArrayLike<number>, sizes: PlaneSizes, rows: Windows, columns: Windows, rule: AverageRule, out: TypedArray,
 ): void {
-  const { planes, inH, inW } = sizes;
-  const outH = rows.lo.length;
-  const outW = columns.lo.length;
-  let o = 0;
-  for (let p = 0; p < planes; p++) {
-    const base = p * inH * inW;
-    for (let oh = 0; oh < outH; oh++) {
-      const h0 = rows.lo[oh];
-      const h1 = rows.hi[oh];
-      for (let ow = 0; ow < outW; ow++, o++) {
-        const w0 = columns.lo[ow];
-        const w1 = columns.hi[ow];
-        if (h0 >= h1 || w0 >= w1) {
-          out[o] = 0;
-          continue;
-        }
-        let sum = 0;
-        for (let h = h0; h < h1; h++) {
-          const row = base + h * inW;
-          for (let w = w0; w < w1; w++) sum += src[row + w];
-        }
-        out[o] = sum / divisorOf(rule, rows, columns, oh, ow);
-      }
+  const inW = sizes.inW;
+  forEachWindow(sizes, rows, columns, (o, base, oh, ow) => {
+    const h0 = rows.lo[oh], h1 = rows.hi[oh], w0 = columns.lo[ow], w1 = columns.hi[ow];
+    if (h0 >= h1 || w0 >= w1) {
+      out[o] = 0;
+      return;
     }
-  }
+    let sum = 0;
+    for (let h = h0; h < h1; h++) {
+      const row = base + h * inW;
+      for (let w = w0; w < w1; w++) sum += src[row + w];
+    }
+    out[o] = sum / divisorOf(rule, rows, columns, oh, ow);
+  });
 }
 
 /** Spreads each output gradient evenly (by the forward divisor) over its window; adds into `gx`. */
 export function avgPool2dBackward(
   grad: ArrayLike<number>, sizes: PlaneSizes, rows: Windows, columns: Windows, rule: AverageRule, gx: TypedArray,
 ): void {
-  const { planes, inH, inW } = sizes;
-  const outH = rows.lo.length;
-  const outW = columns.lo.length;
-  let o = 0;
-  for (let p = 0; p < planes; p++) {
-    const base = p * inH * inW;
-    for (let oh = 0; oh < outH; oh++) {
-      const h0 = rows.lo[oh];
-      const h1 = rows.hi[oh];
-      for (let ow = 0; ow < outW; ow++, o++) {
-        const w0 = columns.lo[ow];
-        const w1 = columns.hi[ow];
-        if (h0 >= h1 || w0 >= w1) continue;
-        const share = grad[o] / divisorOf(rule, rows, columns, oh, ow);
-        for (let h = h0; h < h1; h++) {
-          const row = base + h * inW;
-          for (let w = w0; w < w1; w++) gx[row + w] += share;
-        }
-      }
+  const inW = sizes.inW;
+  forEachWindow(sizes, rows, columns, (o, base, oh, ow) => {
+    const h0 = rows.lo[oh], h1 = rows.hi[oh], w0 = columns.lo[ow], w1 = columns.hi[ow];
+    if (h0 >= h1 || w0 >= w1) return;
+    const share = grad[o] / divisorOf(rule, rows, columns, oh, ow);
+    for (let h = h0; h < h1; h++) {
+      const row = base + h * inW;
+      for (let w = w0; w < w1; w++) gx[row + w] += share;
     }
-  }
+  });
 }
