@@ -5,7 +5,7 @@
 import { Tensor } from '../tensor/tensor';
 import { convert } from '../tensor/dtype';
 import { formatShape, shapesEqual } from '../tensor/shape';
-import { Node, gradEdge, describeShapeMismatch } from './function';
+import { Node, copyOf, gradEdge, describeShapeMismatch } from './function';
 import { noGrad } from './grad-mode';
 
 export interface BackwardOptions {
@@ -29,12 +29,8 @@ function countDependencies(root: Node): Map<Node, number> {
   return deps;
 }
 
-function zerosOf(t: Tensor): Tensor {
-  return new Tensor(new (t.data.constructor as new (n: number) => typeof t.data)(t.data.length), t.shape);
-}
-
 function addGradients(a: Tensor, b: Tensor): Tensor {
-  const out = new Tensor(a.data.slice(), a.shape);
+  const out = copyOf(a);
   const o = out.data;
   const g = b.data;
   for (let i = 0; i < o.length; i++) o[i] += g[i];
@@ -76,7 +72,7 @@ export function backward(root: Tensor, gradOutput?: Tensor, opts: BackwardOption
       // A node that received no gradient (every path to it was non-differentiable) passes none on.
       let inputGrads: (Tensor | null)[] = [];
       if (grad !== undefined) {
-        for (const t of node.retainedBy) t.grad = t.grad === null ? addGradients(zerosOf(grad), grad) : addGradients(t.grad, grad);
+        for (const t of node.retainedBy) t.grad = t.grad === null ? copyOf(grad) : addGradients(t.grad, grad);
         inputGrads = node.apply(grad);
       }
       if (!opts.retainGraph) node.release();

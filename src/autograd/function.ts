@@ -85,6 +85,11 @@ export class FunctionNode extends Node {
   }
 }
 
+/** A tensor with its own copy of `t`'s storage, so a stored gradient never aliases another. */
+export function copyOf(t: Tensor): Tensor {
+  return new Tensor(t.data.slice(), t.shape);
+}
+
 /** The sink of the graph for a leaf that requires grad: adds the incoming gradient into `leaf.grad`. */
 export class AccumulateGrad extends Node {
   readonly next: readonly (Node | null)[] = [];
@@ -98,8 +103,7 @@ export class AccumulateGrad extends Node {
   apply(gradOutput: Tensor): (Tensor | null)[] {
     const leaf = this.leaf;
     if (leaf.grad === null) {
-      // A copy, so the stored gradient never aliases a tensor that another leaf or the graph holds.
-      leaf.grad = new Tensor(gradOutput.data.slice(), leaf.shape);
+      leaf.grad = copyOf(gradOutput);
     } else {
       const acc = leaf.grad.data;
       const g = gradOutput.data;

@@ -37,22 +37,37 @@ export function assertValidShape(shape: Shape, op: string): void {
   }
 }
 
-/** The broadcast of two shapes under NumPy / PyTorch rules, or an error naming the op. */
-export function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
+/** The size of dim i of the broadcast of `a` and `b` (right-aligned, missing dims count as 1). */
+function broadcastDim(a: Shape, b: Shape, rank: number, i: number): [number, number] {
+  return [i < rank - a.length ? 1 : a[i - (rank - a.length)], i < rank - b.length ? 1 : b[i - (rank - b.length)]];
+}
+
+/** The broadcast of two shapes under NumPy / PyTorch rules, or null when they do not broadcast. */
+export function tryBroadcastShapes(a: Shape, b: Shape): number[] | null {
   const rank = Math.max(a.length, b.length);
   const out = new Array<number>(rank);
   for (let i = 0; i < rank; i++) {
-    const da = i < rank - a.length ? 1 : a[i - (rank - a.length)];
-    const db = i < rank - b.length ? 1 : b[i - (rank - b.length)];
-    if (da !== db && da !== 1 && db !== 1) {
-      throw new Error(
-        `${op}: shapes ${formatShape(a)} and ${formatShape(b)} cannot be broadcast ` +
-          `(dim ${i} of the broadcast: ${da} vs ${db})`,
-      );
-    }
+    const [da, db] = broadcastDim(a, b, rank, i);
+    if (da !== db && da !== 1 && db !== 1) return null;
     out[i] = da === 1 ? db : da;
   }
   return out;
+}
+
+/** The broadcast of two shapes, or an error naming the op and the first dim that disagrees. */
+export function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
+  const out = tryBroadcastShapes(a, b);
+  if (out !== null) return out;
+  const rank = Math.max(a.length, b.length);
+  for (let i = 0; i < rank; i++) {
+    const [da, db] = broadcastDim(a, b, rank, i);
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new Error(
+        `${op}: shapes ${formatShape(a)} and ${formatShape(b)} cannot be broadcast (dim ${i} of the broadcast: ${da} vs ${db})`,
+      );
+    }
+  }
+  throw new Error(`${op}: shapes ${formatShape(a)} and ${formatShape(b)} cannot be broadcast`);
 }
 
 /** Strides for reading a tensor of `shape` as if it had the broadcast shape `target` (0 on broadcast dims). */
@@ -83,11 +98,18 @@ export function normalizeDims(dims: number | readonly number[] | undefined, rank
   return out.sort((x, y) => x - y);
 }
 
-/** Expands a number or tuple argument (stride, padding, ...) to `n` values. */
-export function expandTuple(value: number | readonly number[], n: number, op: string, name: string): number[] {
+/** A per-dim argument (stride, padding, kernel size, ...): one integer for every dim, or one each. */
+export type IntOrTuple = number | readonly number[];
+
+/** Expands a number or tuple argument to `n` integers, each at least `min` when given. */
+export function expandTuple(value: IntOrTuple, n: number, op: string, name: string, min?: number): number[] {
   const out = typeof value === 'number' ? new Array<number>(n).fill(value) : [...value];
   if (out.length !== n || out.some((v) => !Number.isInteger(v))) {
     throw new Error(`${op}: ${name} must be an integer or ${n} integers; got ${JSON.stringify(value)}`);
+  }
+  if (min !== undefined && out.some((v) => v < min)) {
+    const what = min > 0 ? 'positive' : 'non-negative';
+    throw new Error(`${op}: ${name} must be ${what}; got ${JSON.stringify(value)}`);
   }
   return out;
 }

@@ -1,6 +1,6 @@
 /** Matrix products: matmul (batched, broadcasting like torch.matmul) and bmm. */
 import { Tensor } from '../../tensor/tensor';
-import { broadcastShapes, broadcastStrides, formatShape, numel } from '../../tensor/shape';
+import { broadcastStrides, formatShape, numel, tryBroadcastShapes } from '../../tensor/shape';
 import { stridedCopy } from '../../tensor/kernels/strided';
 import { gemm } from '../../tensor/kernels/gemm';
 import { Function, applyFunction } from '../function';
@@ -20,13 +20,16 @@ class MatMul extends Function<[Tensor, Tensor]> {
   private aIndex: Int32Array = new Int32Array(0);
   private bIndex: Int32Array = new Int32Array(0);
 
+  /** `batch`: the broadcast of both operands' batch dims, checked by the caller. */
+  constructor(private readonly batch: readonly number[]) {
+    super();
+  }
+
   forward(a: Tensor, b: Tensor): Tensor {
     const m = a.shape[a.ndim - 2], k = a.shape[a.ndim - 1], n = b.shape[b.ndim - 1];
-    const batchA = a.shape.slice(0, -2), batchB = b.shape.slice(0, -2);
-    const batch = broadcastShapes(batchA, batchB, 'matmul');
-    this.aIndex = batchIndex(batchA, batch);
-    this.bIndex = batchIndex(batchB, batch);
-    const out = empty([...batch, m, n], a.dtype);
+    this.aIndex = batchIndex(a.shape.slice(0, -2), this.batch);
+    this.bIndex = batchIndex(b.shape.slice(0, -2), this.batch);
+    const out = empty([...this.batch, m, n], a.dtype);
     for (let i = 0; i < this.aIndex.length; i++) {
       gemm({
         transA: false, transB: false, m, n, k,
@@ -86,9 +89,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     );
   }
   const batchA = a.shape.slice(0, -2), batchB = b.shape.slice(0, -2);
-  try {
-    broadcastShapes(batchA, batchB, 'matmul');
-  } catch {
+  const batch = tryBroadcastShapes(batchA, batchB);
+  if (batch === null) {
     throw new Error(
       `matmul: the batch dims of ${formatShape(a.shape)} and ${formatShape(b.shape)} ` +
         `(${formatShape(batchA)} and ${formatShape(batchB)}) cannot be broadcast`,
@@ -97,7 +99,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   // A vector becomes a one-row (left) or one-column (right) matrix, and that dim is dropped after.
   const a2 = a.ndim === 1 ? reshape(a, [1, k]) : a;
   const b2 = b.ndim === 1 ? reshape(b, [k, 1]) : b;
-  const out = applyFunction(new MatMul(), [a2, b2]);
+  const out = applyFunction(new MatMul(batch), [a2, b2]);
   if (a.ndim > 1 && b.ndim > 1) return out;
   const shape = out.shape.slice();
   if (b.ndim === 1) shape.splice(shape.length - 1, 1);
@@ -113,5 +115,5 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
       `bmm: expected [B, m, k] and [B, k, n]; got ${formatShape(a.shape)} and ${formatShape(b.shape)}`,
     );
   }
-  return applyFunction(new MatMul(), [a, b]);
+  return applyFunction(new MatMul([a.shape[0]]), [a, b]);
 }

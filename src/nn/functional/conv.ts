@@ -4,14 +4,13 @@
  */
 import { Tensor } from '../../tensor/tensor';
 import { TypedArray, allocate } from '../../tensor/dtype';
-import { expandTuple, formatShape } from '../../tensor/shape';
+import { IntOrTuple, expandTuple, formatShape } from '../../tensor/shape';
 import { gemm } from '../../tensor/kernels/gemm';
 import { ColumnGeometry, Triple, col2im, columnCount, columnRows, im2col } from '../../tensor/kernels/im2col';
 import { Function, applyFunction } from '../../autograd/function';
 import { assertFloat, assertTensor, empty } from '../../autograd/ops/util';
 import { reshape } from '../../autograd/ops/shape';
 
-export type IntOrTuple = number | readonly number[];
 
 export interface ConvOptions {
   stride?: IntOrTuple;
@@ -148,16 +147,6 @@ function formatSize(sizes: readonly number[]): string {
   return sizes.join('x');
 }
 
-/** Expands a number-or-tuple argument and checks each value is at least `min`. */
-function spatialArg(value: IntOrTuple, nd: number, op: string, name: string, min: number): number[] {
-  const out = expandTuple(value, nd, op, name);
-  if (out.some((v) => v < min)) {
-    const what = min > 0 ? 'positive' : 'non-negative';
-    throw new Error(`${op}: ${name} must be ${what}; got ${JSON.stringify(value)}`);
-  }
-  return out;
-}
-
 function checkTensors(op: string, nd: number, x: Tensor, w: Tensor, b: Tensor | null): void {
   assertTensor(x, op, 'input');
   assertTensor(w, op, 'weight');
@@ -215,7 +204,7 @@ function resolvePadding(
   if (typeof padding === 'string') {
     throw new Error(`${op}: padding must be a number, a tuple, 'valid' or 'same'; got '${padding}'`);
   }
-  const before = spatialArg(padding ?? 0, nd, op, 'padding', 0);
+  const before = expandTuple(padding ?? 0, nd, op, 'padding', 0);
   return { before, after: before };
 }
 
@@ -225,8 +214,8 @@ function convParams(op: string, nd: number, x: Tensor, w: Tensor, b: Tensor | nu
   const batched = x.ndim === nd + 2;
   const groups = opts.groups ?? 1;
   checkChannels(op, x, w, b, groups, batched);
-  const stride = spatialArg(opts.stride ?? 1, nd, op, 'stride', 1);
-  const dilation = spatialArg(opts.dilation ?? 1, nd, op, 'dilation', 1);
+  const stride = expandTuple(opts.stride ?? 1, nd, op, 'stride', 1);
+  const dilation = expandTuple(opts.dilation ?? 1, nd, op, 'dilation', 1);
   const kernel = w.shape.slice(2);
   const { before, after } = resolvePadding(op, nd, opts.padding, kernel, stride, dilation);
   const input = x.shape.slice(batched ? 2 : 1);

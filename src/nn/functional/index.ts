@@ -10,5 +10,6 @@ export { crossEntropy } from './loss';
 export type { CrossEntropyOptions, Reduction } from './loss';
 export { conv2d, conv3d } from './conv';
 export type { ConvOptions } from './conv';
+export type { IntOrTuple } from '../../tensor/shape';
 export { maxPool2d, avgPool2d, adaptiveAvgPool2d } from './pool';
 export type { MaxPool2dOptions, AvgPool2dOptions } from './pool';

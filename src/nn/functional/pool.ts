@@ -1,6 +1,6 @@
 /** 2-D pooling, as torch.nn.functional.max_pool2d, avg_pool2d and adaptive_avg_pool2d. */
 import { Tensor } from '../../tensor/tensor';
-import { expandTuple, formatShape, numel } from '../../tensor/shape';
+import { IntOrTuple, expandTuple, formatShape, numel } from '../../tensor/shape';
 import {
   AverageRule, PlaneSizes, Windows, adaptiveWindows, avgPool2d as avgKernel, avgPool2dBackward, avgWindows,
   maxPool2d as maxKernel, maxPool2dBackward, maxWindows,
@@ -8,25 +8,24 @@ import {
 import { Function, applyFunction } from '../../autograd/function';
 import { assertFloat, assertTensor, empty } from '../../autograd/ops/util';
 
-export type IntPair = number | readonly number[];
 
 export interface MaxPool2dOptions {
-  kernelSize: IntPair;
+  kernelSize: IntOrTuple;
   /** Defaults to kernelSize. */
-  stride?: IntPair | null;
+  stride?: IntOrTuple | null;
   /** Implicit -Infinity on both sides; at most half the kernel. */
-  padding?: IntPair;
-  dilation?: IntPair;
+  padding?: IntOrTuple;
+  dilation?: IntOrTuple;
   /** Round the output size up, so a last partial window is kept (if it starts inside input or left padding). */
   ceilMode?: boolean;
 }
 
 export interface AvgPool2dOptions {
-  kernelSize: IntPair;
+  kernelSize: IntOrTuple;
   /** Defaults to kernelSize. */
-  stride?: IntPair | null;
+  stride?: IntOrTuple | null;
   /** Implicit zeros on both sides; at most half the kernel. */
-  padding?: IntPair;
+  padding?: IntOrTuple;
   ceilMode?: boolean;
   /** Divide by the window clipped to input + padding (true) or to the input alone (false). */
   countIncludePad?: boolean;
@@ -45,14 +44,6 @@ interface PoolSpec {
   stride: number[];
   padding: number[];
   dilation: number[];
-}
-
-function pairArg(value: IntPair, op: string, name: string, min: number): number[] {
-  const out = expandTuple(value, 2, op, name);
-  if (out.some((v) => v < min)) {
-    throw new Error(`${op}: ${name} must be ${min > 0 ? 'positive' : 'non-negative'}; got ${JSON.stringify(value)}`);
-  }
-  return out;
 }
 
 /** Checks the input of a 2-D pooling: a float tensor [N, C, H, W] or [C, H, W] with no empty non-batch dim. */
@@ -78,16 +69,16 @@ function pooledSize(size: number, k: number, s: number, p: number, d: number, ce
 
 function poolSpec(
   op: string, x: Tensor,
-  opts: { kernelSize: IntPair; stride?: IntPair | null; padding?: IntPair; dilation?: IntPair; ceilMode?: boolean },
+  opts: { kernelSize: IntOrTuple; stride?: IntOrTuple | null; padding?: IntOrTuple; dilation?: IntOrTuple; ceilMode?: boolean },
 ): PoolSpec {
   checkInput(op, x);
   if (opts === null || typeof opts !== 'object' || opts.kernelSize === undefined) {
     throw new Error(`${op}: options must give kernelSize`);
   }
-  const kernel = pairArg(opts.kernelSize, op, 'kernelSize', 1);
-  const stride = opts.stride === undefined || opts.stride === null ? kernel : pairArg(opts.stride, op, 'stride', 1);
-  const padding = pairArg(opts.padding ?? 0, op, 'padding', 0);
-  const dilation = pairArg(opts.dilation ?? 1, op, 'dilation', 1);
+  const kernel = expandTuple(opts.kernelSize, 2, op, 'kernelSize', 1);
+  const stride = opts.stride === undefined || opts.stride === null ? kernel : expandTuple(opts.stride, 2, op, 'stride', 1);
+  const padding = expandTuple(opts.padding ?? 0, 2, op, 'padding', 0);
+  const dilation = expandTuple(opts.dilation ?? 1, 2, op, 'dilation', 1);
   if (padding.some((p, i) => p > Math.floor(kernel[i] / 2))) {
     throw new Error(
       `${op}: padding ${formatShape(padding)} must be at most half the kernel size ${formatShape(kernel)}`,
