@@ -102,31 +102,26 @@ def pair(v, n):
 def conv_cases():
     cases = []
 
-    def conv2d(name, seed, x_shape, w_shape, bias, stride=1, padding=0, dilation=1, groups=1):
+    def conv(nd, name, seed, x_shape, w_shape, bias, stride=1, padding=0, dilation=1, groups=1):
+        torch_conv = F.conv2d if nd == 2 else F.conv3d
+
         def build():
             d = {"x": randn(*x_shape), "w": randn(*w_shape, scale=0.5)}
             d["b"] = randn(w_shape[0]) if bias else None
             return d
 
         def fn(x, w, b):
-            return F.conv2d(x, w, b, stride=pair(stride, 2), padding=pair(padding, 2),
-                            dilation=pair(dilation, 2), groups=groups)
+            return torch_conv(x, w, b, stride=pair(stride, nd), padding=pair(padding, nd),
+                              dilation=pair(dilation, nd), groups=groups)
 
         args = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
-        cases.append(make_case(name, "conv2d", seed, build, fn, args))
+        cases.append(make_case(name, f"conv{nd}d", seed, build, fn, args))
 
-    def conv3d(name, seed, x_shape, w_shape, bias, stride=1, padding=0, dilation=1, groups=1):
-        def build():
-            d = {"x": randn(*x_shape), "w": randn(*w_shape, scale=0.5)}
-            d["b"] = randn(w_shape[0]) if bias else None
-            return d
+    def conv2d(*args, **kwargs):
+        conv(2, *args, **kwargs)
 
-        def fn(x, w, b):
-            return F.conv3d(x, w, b, stride=pair(stride, 3), padding=pair(padding, 3),
-                            dilation=pair(dilation, 3), groups=groups)
-
-        args = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
-        cases.append(make_case(name, "conv3d", seed, build, fn, args))
+    def conv3d(*args, **kwargs):
+        conv(3, *args, **kwargs)
 
     conv2d("conv2d plain 3x3 bias", 100, [1, 2, 5, 5], [3, 2, 3, 3], True)
     conv2d("conv2d groups=2 dilation=2 stride=2 padding=(1,2) bias", 101, [1, 4, 7, 6], [4, 2, 3, 3], True,
