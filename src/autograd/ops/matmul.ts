@@ -2,7 +2,9 @@
 import { Tensor } from '../../tensor/tensor';
 import { broadcastStrides, formatShape, numel, tryBroadcastShapes } from '../../tensor/shape';
 import { stridedCopy } from '../../tensor/kernels/strided';
-import { gemm } from '../../tensor/kernels/gemm';
+import { BatchedGemmArgs } from '../../tensor/kernels/gemm';
+import { kernel } from '../../tensor/registry';
+import type { DType } from '../../tensor/dtype';
 import { Function, applyFunction } from '../function';
 import { assertFloat, empty } from './util';
 import { reshape } from './shape';
@@ -30,14 +32,10 @@ class MatMul extends Function<[Tensor, Tensor]> {
     this.aIndex = batchIndex(a.shape.slice(0, -2), this.batch);
     this.bIndex = batchIndex(b.shape.slice(0, -2), this.batch);
     const out = empty([...this.batch, m, n], a.dtype);
-    for (let i = 0; i < this.aIndex.length; i++) {
-      gemm({
-        transA: false, transB: false, m, n, k,
-        a: a.data, aOffset: this.aIndex[i] * m * k,
-        b: b.data, bOffset: this.bIndex[i] * k * n,
-        c: out.data, cOffset: i * m * n,
-      });
-    }
+    product(out.dtype, {
+      transA: false, transB: false, m, n, k, batch: this.aIndex.length,
+      a: a.data, aIndex: this.aIndex, b: b.data, bIndex: this.bIndex, c: out.data,
+    });
     this.saveForBackward(a, b);
     return out;
   }
@@ -46,27 +44,42 @@ class MatMul extends Function<[Tensor, Tensor]> {
     const [a, b] = this.saved;
     const [needA, needB] = this.needsInputGrad;
     const m = a.shape[a.ndim - 2], k = a.shape[a.ndim - 1], n = b.shape[b.ndim - 1];
-    const ga = needA ? empty(a.shape, g.dtype) : null;
-    const gb = needB ? empty(b.shape, g.dtype) : null;
-    // A matrix read by several output matrices (broadcast) accumulates all their gradients.
-    for (let i = 0; i < this.aIndex.length; i++) {
-      if (ga) {
-        gemm({
-          transA: false, transB: true, m, n: k, k: n, accumulate: true,
-          a: g.data, aOffset: i * m * n, b: b.data, bOffset: this.bIndex[i] * k * n,
-          c: ga.data, cOffset: this.aIndex[i] * m * k,
-        });
-      }
-      if (gb) {
-        gemm({
-          transA: true, transB: false, m: k, n, k: m, accumulate: true,
-          a: a.data, aOffset: this.aIndex[i] * m * k, b: g.data, bOffset: i * m * n,
-          c: gb.data, cOffset: this.bIndex[i] * k * n,
-        });
-      }
+    const batch = this.aIndex.length;
+    let ga: Tensor | null = null;
+    let gb: Tensor | null = null;
+    // A matrix read by several output matrices (broadcast) accumulates all their gradients: its
+    // index repeats in cIndex, and the product accumulates into zeros.
+    if (needA) {
+      ga = empty(a.shape, g.dtype);
+      product(g.dtype, {
+        transA: false, transB: true, m, n: k, k: n, batch, accumulate: true,
+        a: g.data, b: b.data, bIndex: this.bIndex, c: ga.data, cIndex: this.aIndex,
+      });
+    }
+    if (needB) {
+      gb = empty(b.shape, g.dtype);
+      product(g.dtype, {
+        transA: true, transB: false, m: k, n, k: m, batch, accumulate: true,
+        a: a.data, aIndex: this.aIndex, b: g.data, c: gb.data, cIndex: this.bIndex,
+      });
     }
     return [ga, gb];
   }
+}
+
+/** One matrix is a plain GEMM (the kernel that splits rows across threads); more are a batched GEMM. */
+function product(dtype: DType, args: BatchedGemmArgs): void {
+  if (args.batch !== 1) {
+    kernel('batchedGemm', dtype)(args);
+    return;
+  }
+  const { aIndex, bIndex, cIndex, m, n, k } = args;
+  kernel('gemm', dtype)({
+    transA: args.transA, transB: args.transB, m, n, k, accumulate: args.accumulate,
+    a: args.a, aOffset: (aIndex ? aIndex[0] : 0) * m * k,
+    b: args.b, bOffset: (bIndex ? bIndex[0] : 0) * k * n,
+    c: args.c, cOffset: (cIndex ? cIndex[0] : 0) * m * n,
+  });
 }
 
 function sameDType(a: Tensor, b: Tensor, op: string): void {

@@ -1,12 +1,13 @@
 /**
  * Convolution, as torch.nn.functional.conv2d / conv3d. One op does the work, over three spatial dims
- * (depth, height, width), by im2col and a matrix product per (sample, group); conv2d feeds it a depth of 1.
+ * (depth, height, width), by the active backend's convolution kernels; conv2d feeds it a depth of 1.
  */
 import { Tensor } from '../../tensor/tensor';
-import { TypedArray, allocate } from '../../tensor/dtype';
+import { TypedArray } from '../../tensor/dtype';
 import { IntOrTuple, expandTuple, formatShape } from '../../tensor/shape';
-import { gemm } from '../../tensor/kernels/gemm';
-import { ColumnGeometry, Triple, col2im, columnCount, columnRows, im2col } from '../../tensor/kernels/im2col';
+import { ColumnGeometry, Triple, columnCount } from '../../tensor/kernels/im2col';
+import { ConvShape } from '../../tensor/kernels/conv';
+import { kernel } from '../../tensor/registry';
 import { Function, applyFunction } from '../../autograd/function';
 import { assertFloat, assertTensor, empty } from '../../autograd/ops/util';
 import { reshape } from '../../autograd/ops/shape';
@@ -47,71 +48,40 @@ class Convolution extends Function<[Tensor | null, Tensor | null]> {
     return { channels: C / groups, input: [D, H, W], kernel: [KD, KH, KW], stride, padding, dilation, output };
   }
 
-  /** Sizes shared by forward and backward: per-group channels, rows and columns of the column matrix. */
-  private sizes() {
-    const geo = this.geometry();
-    const [N, C, D, H, W] = this.inputShape;
-    const O = this.weightShape[0];
-    const G = this.params.groups;
-    return { geo, N, C, O, G, cg: C / G, og: O / G, inVolume: D * H * W, rows: columnRows(geo), cols: columnCount(geo) };
+  /** The kernels' view of this convolution. */
+  private shape(): ConvShape {
+    const groups = this.params.groups;
+    return { batch: this.inputShape[0], groups, outChannels: this.weightShape[0], geometry: this.geometry() };
   }
 
   forward(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
     this.inputShape = x.shape;
     this.weightShape = w.shape;
-    const { geo, N, C, O, G, cg, og, inVolume, rows, cols } = this.sizes();
-    const out = empty([N, O, ...this.params.output], x.dtype);
-    // One column buffer serves every (sample, group): its size does not grow with the batch.
-    const buffer = allocate(x.dtype, rows * cols);
-    for (let n = 0; n < N; n++) {
-      for (let g = 0; g < G; g++) {
-        im2col(x.data, (n * C + g * cg) * inVolume, geo, buffer);
-        gemm({
-          transA: false, transB: false, m: og, n: cols, k: rows,
-          a: w.data, aOffset: g * og * rows, b: buffer, c: out.data, cOffset: (n * O + g * og) * cols,
-        });
-      }
-    }
-    if (b) addBias(out.data, b.data, N, O, cols);
+    const shape = this.shape();
+    const y = empty([shape.batch, shape.outChannels, ...this.params.output], x.dtype);
+    kernel('convForward', x.dtype)({ ...shape, x: x.data, w: w.data, y: y.data });
+    if (b) addBias(y.data, b.data, shape.batch, shape.outChannels, columnCount(shape.geometry));
     // The input gradient needs only the weight, the weight gradient only the input.
     const [needX, needW] = this.needsInputGrad;
     this.saveForBackward(needW ? x : null, needX ? w : null);
-    return out;
+    return y;
   }
 
   backward(grad: Tensor): (Tensor | null)[] {
     const [x, w] = this.saved;
     const [needX, needW, needB] = this.needsInputGrad;
-    const { geo, N, C, O, G, cg, og, inVolume, rows, cols } = this.sizes();
-    const buffer = needX || needW ? allocate(grad.dtype, rows * cols) : null;
+    const shape = this.shape();
     let gx: Tensor | null = null;
     let gw: Tensor | null = null;
-    let gb: Tensor | null = null;
-    if (needX && w && buffer) {
+    if (needX && w) {
       gx = empty(this.inputShape, grad.dtype);
-      for (let n = 0; n < N; n++) {
-        for (let g = 0; g < G; g++) {
-          gemm({
-            transA: true, transB: false, m: rows, n: cols, k: og,
-            a: w.data, aOffset: g * og * rows, b: grad.data, bOffset: (n * O + g * og) * cols, c: buffer,
-          });
-          col2im(buffer, geo, gx.data, (n * C + g * cg) * inVolume);
-        }
-      }
+      kernel('convBackwardData', grad.dtype)({ ...shape, gy: grad.data, w: w.data, gx: gx.data });
     }
-    if (needW && x && buffer) {
+    if (needW && x) {
       gw = empty(this.weightShape, grad.dtype);
-      for (let n = 0; n < N; n++) {
-        for (let g = 0; g < G; g++) {
-          im2col(x.data, (n * C + g * cg) * inVolume, geo, buffer);
-          gemm({
-            transA: false, transB: true, m: og, n: rows, k: cols, accumulate: true,
-            a: grad.data, aOffset: (n * O + g * og) * cols, b: buffer, c: gw.data, cOffset: g * og * rows,
-          });
-        }
-      }
+      kernel('convBackwardFilter', grad.dtype)({ ...shape, x: x.data, gy: grad.data, gw: gw.data });
     }
-    if (needB) gb = sumBias(grad, N, O, cols);
+    const gb = needB ? sumBias(grad, shape.batch, shape.outChannels, columnCount(shape.geometry)) : null;
     return [gx, gw, gb];
   }
 }

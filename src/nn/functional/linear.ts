@@ -1,7 +1,7 @@
 /** The fully connected layer's op: y = x Wᵀ + b. */
 import { Tensor } from '../../tensor/tensor';
 import { formatShape, numel } from '../../tensor/shape';
-import { gemm } from '../../tensor/kernels/gemm';
+import { kernel } from '../../tensor/registry';
 import { reduceKernel } from '../../tensor/kernels/reduce';
 import { Function, applyFunction } from '../../autograd/function';
 import { assertFloat, assertTensor, empty } from '../../autograd/ops/util';
@@ -12,7 +12,7 @@ class Linear extends Function<[Tensor, Tensor]> {
     const rows = numel(x.shape.slice(0, -1));
     const out = empty([...x.shape.slice(0, -1), outF], x.dtype);
     // W is stored [out, in]: multiply by its transpose in place, no copy.
-    gemm({ transA: false, transB: true, m: rows, n: outF, k: inF, a: x.data, b: w.data, c: out.data });
+    kernel('gemm', x.dtype)({ transA: false, transB: true, m: rows, n: outF, k: inF, a: x.data, b: w.data, c: out.data });
     if (b) for (let r = 0; r < rows; r++) for (let j = 0; j < outF; j++) out.data[r * outF + j] += b.data[j];
     this.saveForBackward(x, w);
     return out;
@@ -26,11 +26,11 @@ class Linear extends Function<[Tensor, Tensor]> {
     let gx: Tensor | null = null, gw: Tensor | null = null, gb: Tensor | null = null;
     if (needX) {
       gx = empty(x.shape, g.dtype);
-      gemm({ transA: false, transB: false, m: rows, n: inF, k: outF, a: g.data, b: w.data, c: gx.data });
+      kernel('gemm', g.dtype)({ transA: false, transB: false, m: rows, n: inF, k: outF, a: g.data, b: w.data, c: gx.data });
     }
     if (needW) {
       gw = empty(w.shape, g.dtype);
-      gemm({ transA: true, transB: false, m: outF, n: inF, k: rows, a: g.data, b: x.data, c: gw.data });
+      kernel('gemm', g.dtype)({ transA: true, transB: false, m: outF, n: inF, k: rows, a: g.data, b: x.data, c: gw.data });
     }
     if (needB) {
       gb = empty([outF], g.dtype);

@@ -70,3 +70,38 @@ export function gemm(args: GemmArgs): void {
     }
   }
 }
+
+/**
+ * `batch` products C_i = op(A_{aIndex[i]}) · op(B_{bIndex[i]}) into C_{cIndex[i]}, indices counted in
+ * whole matrices (an index array may repeat an entry: that is how matmul broadcasts). Without an index
+ * array, matrix i is used. When cIndex repeats an entry, `accumulate` must be set so the products add up;
+ * fast backends may split the batch across threads only where cIndex is absent or has no repeats.
+ */
+export interface BatchedGemmArgs {
+  transA: boolean;
+  transB: boolean;
+  m: number;
+  n: number;
+  k: number;
+  batch: number;
+  a: ArrayLike<number>;
+  b: ArrayLike<number>;
+  c: TypedArray;
+  aIndex?: Int32Array;
+  bIndex?: Int32Array;
+  cIndex?: Int32Array;
+  accumulate?: boolean;
+}
+
+export function batchedGemm(args: BatchedGemmArgs): void {
+  const { m, n, k, aIndex, bIndex, cIndex } = args;
+  if (!args.accumulate) args.c.fill(0);
+  for (let i = 0; i < args.batch; i++) {
+    gemm({
+      transA: args.transA, transB: args.transB, m, n, k, accumulate: true,
+      a: args.a, aOffset: (aIndex ? aIndex[i] : i) * m * k,
+      b: args.b, bOffset: (bIndex ? bIndex[i] : i) * k * n,
+      c: args.c, cOffset: (cIndex ? cIndex[i] : i) * m * n,
+    });
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The kernel registry. An op validates its arguments, then asks `kernel(name, dtype)` for the
+ * implementation of the active backend and calls it. Three backends exist:
+ *
+ * - `ts`: plain TypeScript, the readable reference and the ground truth for every kernel, and the
+ *   only one that runs float64 (gradient checks) and int32.
+ * - `cpu`: SIMD WebAssembly on a pool of worker threads (src/tensor/backends/cpu).
+ * - `gpu`: gpu.js kernels (src/tensor/backends/gpu).
+ *
+ * A backend that lacks a kernel, or does not take the dtype, falls back to `ts`; a missing kernel is
+ * noted once on stderr so a slow path is never silent.
+ */
+import type { DType } from './dtype';
+import { GemmArgs, BatchedGemmArgs, gemm, batchedGemm } from './kernels/gemm';
+import {
+  ConvForwardArgs, ConvBackwardDataArgs, ConvBackwardFilterArgs, convForward, convBackwardData, convBackwardFilter,
+} from './kernels/conv';
+
+/** Every kernel a backend may provide, with its signature. Kernels write into the arrays they are given. */
+export interface KernelTable {
+  gemm(args: GemmArgs): void;
+  batchedGemm(args: BatchedGemmArgs): void;
+  convForward(args: ConvForwardArgs): void;
+  convBackwardData(args: ConvBackwardDataArgs): void;
+  convBackwardFilter(args: ConvBackwardFilterArgs): void;
+}
+
+export type KernelName = keyof KernelTable;
+
+/**
+ * For each kernel, the kernels its op's backward pass runs (empty for a kernel that is itself a
+ * gradient). A test checks that every kernel is listed here and that a backend implementing a forward
+ * kernel also implements its gradient kernels, so no op is fast forward and slow backward.
+ */
+export const KERNEL_GRADIENTS: Record<KernelName, { op: string; backward: KernelName[] | 'is-gradient' }> = {
+  gemm: { op: 'matmul, linear', backward: ['gemm'] },
+  batchedGemm: { op: 'matmul, bmm (batched)', backward: ['batchedGemm'] },
+  convForward: { op: 'conv2d, conv3d', backward: ['convBackwardData', 'convBackwardFilter'] },
+  convBackwardData: { op: 'conv2d, conv3d (input gradient)', backward: 'is-gradient' },
+  convBackwardFilter: { op: 'conv2d, conv3d (weight gradient)', backward: 'is-gradient' },
+};
+
+export type BackendName = 'ts' | 'cpu' | 'gpu';
+
+export interface Backend {
+  readonly name: BackendName;
+  /** One line for logs: what the backend runs on (e.g. 'WebAssembly SIMD, 2 threads'). */
+  describe(): string;
+  /** Whether it can run here; asked once, when it is first chosen. */
+  isAvailable(): boolean;
+  /** Whether `setBackend('auto')` should prefer it over the ones after it (a real GPU: yes; gpu.js on the CPU: no). */
+  preferredWhenAvailable(): boolean;
+  /** The dtypes its kernels take; other dtypes run on `ts`. */
+  readonly dtypes: readonly DType[];
+  readonly kernels: Partial<KernelTable>;
+}
+
+/** The reference backend is part of the registry itself, so any op works whatever was imported. */
+const reference: Backend = {
+  name: 'ts',
+  describe: () => 'plain TypeScript, one thread',
+  isAvailable: () => true,
+  preferredWhenAvailable: () => false,
+  dtypes: ['float32', 'float64', 'int32'],
+  kernels: { gemm, batchedGemm, convForward, convBackwardData, convBackwardFilter },
+};
+
+const backends = new Map<BackendName, Backend>([['ts', reference]]);
+let active: Backend | null = null;
+let requested: BackendName | 'auto' = 'auto';
+const notedFallbacks = new Set<string>();
+
+/** Called once by each backend module as it loads. The last registration of a name wins. */
+export function registerBackend(backend: Backend): void {
+  if (backend.name === 'ts') throw new Error("registerBackend: 'ts' is the built-in reference and cannot be replaced");
+  backends.set(backend.name, backend);
+  if (requested === 'auto') active = null; // re-choose with the newcomer in view
+}
+
+export function registeredBackends(): Backend[] {
+  return [...backends.values()];
+}
+
+/** The order `auto` tries: a preferred backend first (a real GPU), then cpu, then ts. */
+const AUTO_ORDER: BackendName[] = ['gpu', 'cpu', 'ts'];
+
+function chooseAuto(): Backend {
+  const candidates = AUTO_ORDER.map((n) => backends.get(n)).filter((b): b is Backend => b !== undefined);
+  const preferred = candidates.find((b) => b.preferredWhenAvailable() && b.isAvailable());
+  if (preferred) return preferred;
+  const usable = candidates.find((b) => b.name !== 'gpu' && b.isAvailable());
+  return usable ?? reference;
+}
+
+/**
+ * Chooses the backend that runs kernels from now on. `auto` (the default) takes a GPU when gpu.js finds
+ * one, else the SIMD WebAssembly cpu backend, else plain TypeScript.
+ */
+export function setBackend(name: BackendName | 'auto'): void {
+  if (name === 'auto') {
+    requested = 'auto';
+    active = null;
+    return;
+  }
+  const backend = backends.get(name);
+  if (!backend) {
+    const known = [...backends.keys()].join(', ');
+    throw new Error(`setBackend: unknown backend '${name}'; registered backends: ${known}, or 'auto'`);
+  }
+  if (!backend.isAvailable()) {
+    throw new Error(`setBackend: backend '${name}' is not available on this machine (${backend.describe()})`);
+  }
+  requested = name;
+  active = backend;
+}
+
+/** The backend now running kernels (resolving `auto` on first use). */
+export function getBackend(): Backend {
+  if (!active) active = chooseAuto();
+  return active;
+}
+
+/** Runs `fn` with `name` as the active backend, then restores the previous choice (for tests and benchmarks). */
+export function withBackend<T>(name: BackendName, fn: () => T): T {
+  const previousRequest = requested;
+  const previousActive = active;
+  setBackend(name);
+  try {
+    return fn();
+  } finally {
+    requested = previousRequest;
+    active = previousActive;
+  }
+}
+
+/** The implementation of `name` for arrays of `dtype` on the active backend, or the reference one. */
+export function kernel<K extends KernelName>(name: K, dtype: DType): KernelTable[K] {
+  const backend = getBackend();
+  const own = backend.kernels[name];
+  if (own && backend.dtypes.includes(dtype)) return own as KernelTable[K];
+  if (!own) noteFallback(backend.name, name);
+  return reference.kernels[name] as KernelTable[K];
+}
+
+function noteFallback(backend: BackendName, name: KernelName): void {
+  const key = `${backend}/${name}`;
+  if (notedFallbacks.has(key)) return;
+  notedFallbacks.add(key);
+  process.stderr.write(`ssan-ts: backend '${backend}' has no '${name}' kernel; using the TypeScript one\n`);
+}
