@@ -9,3 +9,5 @@ export {
 export type { BackwardOptions, GradcheckOptions } from './autograd';
 export * as F from './nn/functional';
 export * as nn from './nn';
+export * as optim from './optim';
+export * as ssan from './ssan';

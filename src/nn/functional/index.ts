@@ -13,3 +13,5 @@ export type { ConvOptions } from './conv';
 export type { IntOrTuple } from '../../tensor/shape';
 export { maxPool2d, avgPool2d, adaptiveAvgPool2d } from './pool';
 export type { MaxPool2dOptions, AvgPool2dOptions } from './pool';
+export { embedding } from './embedding';
+export type { EmbeddingOptions } from './embedding';
