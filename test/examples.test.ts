@@ -19,3 +19,15 @@ describe('the gradcheck demo', () => {
     expect(buggyMessage).toMatch(/BuggySquare|analytic .* vs numerical/);
   });
 });
+
+describe('the tiny ResNet example', () => {
+  it('learns stripes with SGD-Nesterov and resumes from its checkpoint', async () => {
+    const { trainTinyResNet } = await import('../examples/train-tiny-resnet');
+    const lines: string[] = [];
+    const { losses, accuracy, resumedLosses } = trainTinyResNet({ log: (line: string) => lines.push(line) });
+    expect(losses[losses.length - 1]).toBeLessThan(losses[0] / 2);
+    expect(accuracy).toBeGreaterThan(0.75);
+    expect(Number.isFinite(resumedLosses[0])).toBe(true);
+    expect(lines[lines.length - 1]).toMatch(/^resumed from epoch 5/);
+  });
+});

@@ -5,7 +5,7 @@ import { zeros } from '../../tensor/creation';
 import { conv2d, conv3d, ConvOptions } from '../functional/conv';
 import { Module } from '../module';
 import { Parameter } from '../parameter';
-import { calculateFanInAndFanOut, kaimingUniform, uniform } from '../init';
+import { defaultWeightAndBias } from '../init';
 import { formatValue } from '../repr';
 
 export interface ConvLayerOptions extends ConvOptions {
@@ -62,17 +62,9 @@ abstract class ConvNd extends Module {
     this.resetParameters();
   }
 
-  /**
-   * PyTorch's default: weight from kaiming_uniform with a = sqrt(5), i.e. U(±1/sqrt(fanIn)), and the
-   * bias from U(±1/sqrt(fanIn)) as well, so outputs start at a scale that does not depend on fanIn.
-   */
+  /** PyTorch's default initialisation (see init.defaultWeightAndBias). */
   resetParameters(): void {
-    kaimingUniform(this.weight, { a: Math.sqrt(5) });
-    if (this.bias) {
-      const [fanIn] = calculateFanInAndFanOut(this.weight);
-      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-      uniform(this.bias, -bound, bound);
-    }
+    defaultWeightAndBias(this.weight, this.bias);
   }
 
   protected options(): ConvOptions {

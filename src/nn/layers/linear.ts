@@ -5,7 +5,7 @@ import { zeros } from '../../tensor/creation';
 import { linear } from '../functional/linear';
 import { Module } from '../module';
 import { Parameter } from '../parameter';
-import { calculateFanInAndFanOut, kaimingUniform, uniform } from '../init';
+import { defaultWeightAndBias } from '../init';
 
 export interface LinearOptions {
   /** Learn a bias (default true). */
@@ -29,12 +29,7 @@ export class Linear extends Module {
 
   /** PyTorch's default: weight and bias from U(±1/sqrt(inFeatures)) (kaiming_uniform with a = sqrt(5)). */
   resetParameters(): void {
-    kaimingUniform(this.weight, { a: Math.sqrt(5) });
-    if (this.bias) {
-      const [fanIn] = calculateFanInAndFanOut(this.weight);
-      const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-      uniform(this.bias, -bound, bound);
-    }
+    defaultWeightAndBias(this.weight, this.bias);
   }
 
   forward(x: Tensor): Tensor {
