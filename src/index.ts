@@ -11,3 +11,4 @@ export * as F from './nn/functional';
 export * as nn from './nn';
 export * as optim from './optim';
 export * as ssan from './ssan';
+export { setNumThreads, getNumThreads } from './tensor/backends/cpu';

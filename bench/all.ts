@@ -1,0 +1,8 @@
+/** Every benchmark in one run, one table: `npm run bench` (options: bench/options.ts). */
+import { cases as gemm } from './gemm';
+import { cases as conv } from './conv';
+import { cases as attention } from './attention';
+import { cases as bottleneck } from './bottleneck';
+import { runAsScript } from './run';
+
+runAsScript('latest', [...gemm, ...conv, ...attention, ...bottleneck]);

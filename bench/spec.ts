@@ -1,0 +1,85 @@
+/**
+ * What a benchmark computes, as plain data: the kind of work and its shapes. Every runner (our
+ * backends, TensorFlow.js, the PyTorch script) reads the same spec, so all of them time the same thing,
+ * and `flops.ts` counts its work from the spec alone. Specs cross to Python as JSON, so they hold only
+ * numbers and strings.
+ */
+
+/** C [m, n] = A [m, k] · B [k, n]. */
+export interface GemmSpec {
+  kind: 'gemm';
+  m: number;
+  n: number;
+  k: number;
+}
+
+/**
+ * One pass of a square-kernel 2-D convolution (no bias, no groups, no dilation), input [batch,
+ * inChannels, height, width], weight [outChannels, inChannels, kernel, kernel].
+ * - forward: y from x and w
+ * - backwardData: dx from dy and w (the gradient for the layer below)
+ * - backwardFilter: dw from x and dy (the gradient for the weight)
+ * - trainStep: all three, through autograd, as one training iteration of the layer does
+ */
+export interface ConvSpec {
+  kind: 'conv';
+  pass: 'forward' | 'backwardData' | 'backwardFilter' | 'trainStep';
+  batch: number;
+  inChannels: number;
+  outChannels: number;
+  height: number;
+  width: number;
+  kernel: number;
+  stride: number;
+  padding: number;
+}
+
+/** C [batch, m, n] = A [batch, m, k] · B [batch, k, n], as attention's Q·Kᵀ. */
+export interface BmmSpec {
+  kind: 'bmm';
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+}
+
+/**
+ * A ResNet-50 bottleneck block without downsampling, forward and backward, in training mode:
+ * 1x1 inPlanes->planes, BN, ReLU, 3x3 planes->planes (pad 1), BN, ReLU, 1x1 planes->inPlanes, BN,
+ * add the input, ReLU. torchvision's names: `planes` is the narrow width, the output has
+ * planes * 4 channels, which must equal inPlanes for the residual add.
+ */
+export interface BottleneckSpec {
+  kind: 'bottleneck';
+  batch: number;
+  inPlanes: number;
+  planes: number;
+  height: number;
+  width: number;
+}
+
+export type Spec = GemmSpec | ConvSpec | BmmSpec | BottleneckSpec;
+
+/** The spatial output size of a convolution along one dim (PyTorch's formula, dilation 1). */
+export function convOutputSize(size: number, kernel: number, stride: number, padding: number): number {
+  return Math.floor((size + 2 * padding - kernel) / stride) + 1;
+}
+
+/** A short label for a spec's shapes, for tables and notes. */
+export function describeShape(spec: Spec): string {
+  switch (spec.kind) {
+    case 'gemm':
+      return `${spec.m}x${spec.n}x${spec.k} (m x n x k)`;
+    case 'conv':
+      return (
+        `[${spec.batch},${spec.inChannels},${spec.height},${spec.width}] ` +
+        `${spec.kernel}x${spec.kernel} ${spec.inChannels}->${spec.outChannels}` +
+        (spec.stride !== 1 ? ` stride ${spec.stride}` : '') +
+        ` pad ${spec.padding}`
+      );
+    case 'bmm':
+      return `[${spec.batch},${spec.m},${spec.k}]x[${spec.batch},${spec.k},${spec.n}]`;
+    case 'bottleneck':
+      return `[${spec.batch},${spec.inPlanes},${spec.height},${spec.width}] planes ${spec.planes}`;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The WebAssembly opcodes this backend emits, by their names in the text format (`i32.add` is
+ * `I32_ADD`). Only the ones used are listed; the numbers are from the WebAssembly core specification
+ * 2.0 and the relaxed-SIMD proposal.
+ */
+
+/** Value types, as they appear in signatures and local declarations. */
+export const VALUE_TYPE = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b } as const;
+export type ValueType = keyof typeof VALUE_TYPE;
+
+/** The block type of a block, loop or if that leaves nothing on the stack. */
+export const EMPTY_BLOCK = 0x40;
+
+/** One-byte opcodes. */
+export const OP = {
+  BLOCK: 0x02,
+  LOOP: 0x03,
+  IF: 0x04,
+  ELSE: 0x05,
+  END: 0x0b,
+  BR: 0x0c,
+  BR_IF: 0x0d,
+  CALL: 0x10,
+  SELECT: 0x1b,
+  LOCAL_GET: 0x20,
+  LOCAL_SET: 0x21,
+  LOCAL_TEE: 0x22,
+  I32_LOAD: 0x28,
+  F32_LOAD: 0x2a,
+  I32_STORE: 0x36,
+  F32_STORE: 0x38,
+  I32_CONST: 0x41,
+  F32_CONST: 0x43,
+  I32_EQZ: 0x45,
+  I32_EQ: 0x46,
+  I32_NE: 0x47,
+  I32_LT_S: 0x48,
+  I32_GT_S: 0x4a,
+  I32_LE_S: 0x4c,
+  I32_GE_S: 0x4e,
+  I32_ADD: 0x6a,
+  I32_SUB: 0x6b,
+  I32_MUL: 0x6c,
+  I32_DIV_S: 0x6d,
+  I32_REM_S: 0x6f,
+  I32_AND: 0x71,
+  I32_OR: 0x72,
+  I32_SHL: 0x74,
+  F32_ADD: 0x92,
+  F32_MUL: 0x94,
+} as const;
+
+/** Bulk-memory opcodes follow the 0xfc prefix (their numbers are LEB128 after it). */
+export const BULK_PREFIX = 0xfc;
+export const BULK_OP = {
+  MEMORY_FILL: 0x0b,
+} as const;
+
+/** SIMD opcodes follow the 0xfd prefix, as LEB128 (so 0xe4 is written e4 01). */
+export const SIMD_PREFIX = 0xfd;
+export const SIMD_OP = {
+  V128_LOAD: 0x00,
+  V128_LOAD32_SPLAT: 0x09,
+  V128_STORE: 0x0b,
+  V128_CONST: 0x0c,
+  I8X16_SHUFFLE: 0x0d,
+  F32X4_SPLAT: 0x13,
+  F32X4_ADD: 0xe4,
+  F32X4_MUL: 0xe6,
+  /** Relaxed SIMD: a * b + c, fused or not as the hardware prefers (one rounding or two). */
+  F32X4_RELAXED_MADD: 0x105,
+} as const;

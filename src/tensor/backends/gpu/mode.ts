@@ -1,0 +1,95 @@
+/**
+ * Which gpu.js mode the backend runs in: WebGPU where the `webgpu` package (Dawn) finds an adapter,
+ * run in a worker thread (worker-host.ts); else a GL context where headless-gl is built; else gpu.js's
+ * WebAssembly mode; else its plain JavaScript mode. `SSAN_GPU_MODE` (or the `mode` option) forces one.
+ *
+ * Deciding is cheap where the answer is "no GPU": each step starts with a check that fails in about a
+ * millisecond (is the package there, does its binary load) before anything slower is tried, because
+ * `setBackend('auto')` asks in every program, GPU or not.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { GpuMode, KernelHost } from './host';
+import { gpuJs } from './gpu-js';
+import { LocalHost } from './local-host';
+import { WorkerHost } from './worker-host';
+
+export const GPU_MODES: readonly GpuMode[] = ['webgpu', 'headlessgl', 'webasm', 'cpu'];
+
+export interface ModeChoice {
+  /** Force this mode rather than choose one. */
+  mode?: GpuMode;
+  /** Run the kernels in a worker thread even in a mode that could run in this one. */
+  worker?: boolean;
+  /** How long to wait for the worker's WebGPU adapter before doing without it. */
+  startTimeoutMs?: number;
+}
+
+export interface ModeDecision {
+  mode: GpuMode;
+  /** Why better modes were passed over, for describe(). */
+  passedOver: string[];
+  /** Finding the adapter starts the WebGPU worker: it is kept as the host rather than started twice. */
+  webgpuHost?: KernelHost;
+}
+
+export function parseMode(value: string, source: string): GpuMode {
+  if ((GPU_MODES as readonly string[]).includes(value)) return value as GpuMode;
+  throw new Error(`gpu backend: ${source} is '${value}'; expected one of ${GPU_MODES.join(', ')}`);
+}
+
+export function decideMode(choice: ModeChoice = {}): ModeDecision {
+  const forced = choice.mode ?? (process.env.SSAN_GPU_MODE ? parseMode(process.env.SSAN_GPU_MODE, 'SSAN_GPU_MODE') : undefined);
+  if (forced) return { mode: forced, passedOver: [] };
+
+  const failure = webgpuLoadFailure();
+  const probe = failure === null ? WorkerHost.start({ mode: 'webgpu', startTimeoutMs: choice.startTimeoutMs }) : { host: null, reason: failure };
+  if (probe.host) return { mode: 'webgpu', passedOver: [], webgpuHost: probe.host };
+  const passedOver = [`no WebGPU: ${probe.reason}`];
+  if (isInstalled('gl') && gpuJs().GPU.isHeadlessGLSupported) return { mode: 'headlessgl', passedOver };
+  // (The project's TypeScript libs do not declare WebAssembly, hence the look through globalThis.)
+  const hasWebAssembly = typeof (globalThis as { WebAssembly?: unknown }).WebAssembly === 'object';
+  return { mode: hasWebAssembly ? 'webasm' : 'cpu', passedOver };
+}
+
+/** The host for a decision; throws when a mode that has to run in a worker cannot start there. */
+export function startHost(decision: ModeDecision, choice: ModeChoice = {}): KernelHost {
+  if (decision.webgpuHost) return decision.webgpuHost;
+  const mode = decision.mode;
+  if (mode !== 'webgpu' && !choice.worker) return new LocalHost(mode);
+  const started = WorkerHost.start({ mode, startTimeoutMs: choice.startTimeoutMs });
+  if (!started.host) throw new Error(`gpu backend: gpu.js '${mode}' mode did not start in a worker thread: ${started.reason}`);
+  return started.host;
+}
+
+/** Decides and starts in one step. */
+export function chooseHost(choice: ModeChoice = {}): { host: KernelHost; passedOver: string[] } {
+  const decision = decideMode(choice);
+  return { host: startHost(decision, choice), passedOver: decision.passedOver };
+}
+
+function isInstalled(name: string): boolean {
+  try {
+    require.resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Why WebGPU cannot work here, when that shows without starting a worker: the `webgpu` package is
+ * missing, or its Dawn binary does not load (a C++ runtime too old, say). Null means "try it". The
+ * binary's place is the package's own layout; if it is not there, the worker finds out instead.
+ */
+function webgpuLoadFailure(): string | null {
+  if (!isInstalled('webgpu')) return "the 'webgpu' package is not installed";
+  const binary = path.join(path.dirname(require.resolve('webgpu')), 'dist', `${process.platform}-${process.arch}.dawn.node`);
+  if (!fs.existsSync(binary)) return null;
+  try {
+    require(binary);
+    return null;
+  } catch (error) {
+    return (error as Error).message.split('\n')[0];
+  }
+}
