@@ -34,6 +34,21 @@ describe('elementwise functions of one tensor', () => {
     });
   }
 
+  it('relu keeps NaN and huge values, as torch.relu, in both float dtypes', () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      const big = dtype === 'float64' ? 1.5e308 : 3e38;
+      const x = tensor([NaN, -Infinity, -1e-30, 1e-30, big, Infinity], { dtype, requiresGrad: true });
+      const y = x.relu();
+      expect(y.toArray()).toEqual([NaN, 0, 0, dtype === 'float64' ? 1e-30 : Math.fround(1e-30), dtype === 'float64' ? big : Math.fround(big), Infinity]);
+      y.sum().backward();
+      expect(x.grad!.toArray()).toEqual([0, 0, 0, 1, 1, 1]);
+    }
+    // An infinite incoming gradient stops at x <= 0, as PyTorch's select (not inf * 0 = NaN).
+    const x = tensor([-1, 0, 2], { requiresGrad: true });
+    x.relu().backward(tensor([Infinity, -Infinity, Infinity]));
+    expect(x.grad!.toArray()).toEqual([0, 0, Infinity]);
+  });
+
   it('computes the values', () => {
     const x = tensor([-2, -0.5, 0, 1.5]);
     expect(x.relu().toArray()).toEqual([0, 0, 0, 1.5]);

@@ -25,20 +25,53 @@ function layoutOf(shape: readonly number[]): Layout {
   return { n: shape[0], c: shape[1], s: numel(shape.slice(2)) };
 }
 
+/*
+ * The run sums below keep four partial sums: one accumulator would make every add wait for the one
+ * before it (a 4-cycle latency chain), which roughly halves the speed of these memory-bound passes.
+ */
+
+/** Σ a[j] over [start, end). */
+function sumRun(a: ArrayLike<number>, start: number, end: number): number {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let j = start;
+  for (; j + 3 < end; j += 4) {
+    s0 += a[j]; s1 += a[j + 1]; s2 += a[j + 2]; s3 += a[j + 3];
+  }
+  for (; j < end; j++) s0 += a[j];
+  return s0 + s1 + s2 + s3;
+}
+
+/** Σ a[j] · (b[j] − m) over [start, end). */
+function centredDotRun(a: ArrayLike<number>, b: ArrayLike<number>, m: number, start: number, end: number): number {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let j = start;
+  for (; j + 3 < end; j += 4) {
+    s0 += a[j] * (b[j] - m); s1 += a[j + 1] * (b[j + 1] - m);
+    s2 += a[j + 2] * (b[j + 2] - m); s3 += a[j + 3] * (b[j + 3] - m);
+  }
+  for (; j < end; j++) s0 += a[j] * (b[j] - m);
+  return s0 + s1 + s2 + s3;
+}
+
+/** Σ (x[j] − m)² over [start, end). */
+function squaredDeviationRun(x: ArrayLike<number>, m: number, start: number, end: number): number {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  let j = start;
+  for (; j + 3 < end; j += 4) {
+    const d0 = x[j] - m, d1 = x[j + 1] - m, d2 = x[j + 2] - m, d3 = x[j + 3] - m;
+    s0 += d0 * d0; s1 += d1 * d1; s2 += d2 * d2; s3 += d3 * d3;
+  }
+  for (; j < end; j++) s0 += (x[j] - m) * (x[j] - m);
+  return s0 + s1 + s2 + s3;
+}
+
 /** Per-channel sum of a[i], or of a[i] * (b[i] - shift[ch]) when b is given, in one pass. */
 function channelSums(a: ArrayLike<number>, b: ArrayLike<number> | null, shift: Float64Array | null, L: Layout): Float64Array {
   const out = new Float64Array(L.c);
   for (let i = 0; i < L.n; i++) {
     for (let ch = 0; ch < L.c; ch++) {
       const base = (i * L.c + ch) * L.s;
-      let acc = 0;
-      if (b === null) {
-        for (let j = base; j < base + L.s; j++) acc += a[j];
-      } else {
-        const m = shift === null ? 0 : shift[ch];
-        for (let j = base; j < base + L.s; j++) acc += a[j] * (b[j] - m);
-      }
-      out[ch] += acc;
+      out[ch] += b === null ? sumRun(a, base, base + L.s) : centredDotRun(a, b, shift === null ? 0 : shift[ch], base, base + L.s);
     }
   }
   return out;
@@ -50,13 +83,7 @@ function channelSquaredDeviations(x: ArrayLike<number>, mean: Float64Array, L: L
   for (let i = 0; i < L.n; i++) {
     for (let ch = 0; ch < L.c; ch++) {
       const base = (i * L.c + ch) * L.s;
-      const m = mean[ch];
-      let acc = 0;
-      for (let j = base; j < base + L.s; j++) {
-        const d = x[j] - m;
-        acc += d * d;
-      }
-      out[ch] += acc;
+      out[ch] += squaredDeviationRun(x, mean[ch], base, base + L.s);
     }
   }
   return out;

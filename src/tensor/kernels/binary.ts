@@ -22,6 +22,18 @@ function run(
   }
 }
 
+/** Both operands contiguous and of the output's size: the commonest case, with no stride arithmetic. */
+function runContiguous(op: BinaryOp, a: ArrayLike<number>, b: ArrayLike<number>, out: TypedArray): void {
+  const n = out.length;
+  switch (op) {
+    case 'add': for (let j = 0; j < n; j++) out[j] = a[j] + b[j]; break;
+    case 'sub': for (let j = 0; j < n; j++) out[j] = a[j] - b[j]; break;
+    case 'mul': for (let j = 0; j < n; j++) out[j] = a[j] * b[j]; break;
+    case 'div': for (let j = 0; j < n; j++) out[j] = a[j] / b[j]; break;
+    case 'pow': for (let j = 0; j < n; j++) out[j] = Math.pow(a[j], b[j]); break;
+  }
+}
+
 /** out[i] = a[i] op b[i] over the broadcast shape `outShape`. */
 export function binaryKernel(
   op: BinaryOp,
@@ -30,7 +42,7 @@ export function binaryKernel(
   outShape: readonly number[], out: TypedArray,
 ): void {
   if (shapesEqual(aShape, outShape) && shapesEqual(bShape, outShape)) {
-    run(op, out.length, a, 0, 1, b, 0, 1, out, 0);
+    runContiguous(op, a, b, out);
     return;
   }
   if (shapesEqual(aShape, outShape) && b.length === 1) {
