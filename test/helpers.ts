@@ -56,3 +56,23 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
 }
+
+/** A float32 array of N(0, 1) values, reproducible from `seed` (kernel tests feed raw arrays). */
+export function randomArray(length: number, seed: number): Float32Array {
+  const out = new Float32Array(length);
+  new Generator(seed).fillNormal(out);
+  return out;
+}
+
+/** max |got - want| over the largest |want|: the relative error, immune to entries that cancel to ~0. */
+export function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  if (got.length !== want.length) throw new Error(`relativeError: lengths ${got.length} and ${want.length} differ`);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < want.length; i++) {
+    diff = Math.max(diff, Math.abs(got[i] - want[i]));
+    scale = Math.max(scale, Math.abs(want[i]));
+  }
+  return scale === 0 ? diff : diff / scale;
+}
+

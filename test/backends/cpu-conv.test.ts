@@ -6,33 +6,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { F, Generator, tensor, withBackend } from '../../src';
+import { F, tensor, withBackend } from '../../src';
 import type { Tensor } from '../../src';
 import {
   ConvShape, convBackwardData, convBackwardFilter, convForward, convSizes,
 } from '../../src/tensor/kernels/conv';
 import { cpuBackend, getNumThreads, setNumThreads, setParallelThreshold } from '../../src/tensor/backends/cpu';
-import { seedArb } from '../helpers';
+import { randomArray, relativeError, seedArb } from '../helpers';
 
 const CONV_RUNS = 30;
 const TOLERANCE = 1e-5;
 
-function randomArray(length: number, seed: number): Float32Array {
-  const out = new Float32Array(length);
-  new Generator(seed).fillNormal(out);
-  return out;
-}
-
-function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  expect(got.length).toBe(want.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < want.length; i++) {
-    diff = Math.max(diff, Math.abs(got[i] - want[i]));
-    scale = Math.max(scale, Math.abs(want[i]));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
 
 type Triple = [number, number, number];
 

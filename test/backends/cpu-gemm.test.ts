@@ -10,29 +10,12 @@ import type { Tensor } from '../../src';
 import { BatchedGemmArgs, GemmArgs, batchedGemm as referenceBatchedGemm, gemm as referenceGemm } from '../../src/tensor/kernels/gemm';
 import { cpuBackend, getNumThreads, setNumThreads, setParallelThreshold } from '../../src/tensor/backends/cpu';
 import { KC, MC, NC } from '../../src/tensor/backends/cpu/kernels/blocking';
-import { seedArb } from '../helpers';
+import { randomArray, relativeError, seedArb } from '../helpers';
 
 /** Property runs per thread count: each run is a full product, so fewer than the op tests use. */
 const GEMM_RUNS = 40;
 const TOLERANCE = 1e-5;
 
-function randomArray(length: number, seed: number): Float32Array {
-  const out = new Float32Array(length);
-  new Generator(seed).fillNormal(out);
-  return out;
-}
-
-/** max |got - want| over the largest |want|: the relative error, immune to entries that cancel to ~0. */
-function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
-  expect(got.length).toBe(want.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < want.length; i++) {
-    diff = Math.max(diff, Math.abs(got[i] - want[i]));
-    scale = Math.max(scale, Math.abs(want[i]));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
 
 const fastGemm = cpuBackend.kernels.gemm!;
 const fastBatchedGemm = cpuBackend.kernels.batchedGemm!;

@@ -9,7 +9,7 @@
  */
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
-import { Generator } from '../../src';
+import { randomArray } from '../helpers';
 import { GpuBackend, createGpuBackend } from '../../src/tensor/backends/gpu';
 import { gpuJsSettings } from '../../src/tensor/backends/gpu/kernel-spec';
 import { gemmSpec } from '../../src/tensor/backends/gpu/gemm-kernel';
@@ -20,12 +20,6 @@ import { Triple } from '../../src/tensor/kernels/im2col';
 import * as gpuJs from 'gpu.js';
 
 const TOLERANCE = 1e-4;
-
-function randomArray(length: number, seed: number): Float32Array {
-  const values = new Float64Array(length);
-  new Generator(seed).fillNormal(values);
-  return Float32Array.from(values);
-}
 
 const abs = (a: Float32Array) => a.map(Math.abs);
 
