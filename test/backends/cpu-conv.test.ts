@@ -3,6 +3,10 @@
  * random stride, padding, dilation and groups, on one thread and on two. With two threads, calls with
  * many (sample, group) pairs share the pairs out and calls with few split each pair's GEMM: the
  * random batch and group counts hit both.
+ *
+ * Pointwise convolutions (1x1 kernel, stride 1, no padding) take a path of their own, with no im2col
+ * or col2im: they are tested on their own shapes, under both plans, next to 1x1 convolutions with a
+ * stride or padding, which must stay on the general path.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -12,11 +16,12 @@ import {
   ConvShape, convBackwardData, convBackwardFilter, convForward, convSizes,
 } from '../../src/tensor/kernels/conv';
 import { cpuBackend, getNumThreads, setNumThreads, setParallelThreshold } from '../../src/tensor/backends/cpu';
+import { plan } from '../../src/tensor/backends/cpu/conv';
+import { CONV_FIELDS, isPointwise, writeConvDescriptor } from '../../src/tensor/backends/cpu/kernels/conv-descriptor';
 import { randomArray, relativeError, seedArb } from '../helpers';
 
 const CONV_RUNS = 30;
 const TOLERANCE = 1e-5;
-
 
 type Triple = [number, number, number];
 
@@ -46,6 +51,64 @@ const convShapeArb: fc.Arbitrary<ConvShape> = fc
       geometry: { channels: c.groupChannels, input: fitted, kernel, stride, padding, dilation, output },
     };
   });
+
+/** (batch, groups) with 1 or 3 pairs, which two threads run one by one, splitting each pair's GEMM. */
+const SPLIT_GEMM_PAIRS: [number, number][] = [[1, 1], [1, 3], [3, 1]];
+/** (batch, groups) with an even count of pairs, which two threads share out. */
+const SHARED_PAIRS: [number, number][] = [[2, 1], [1, 2], [4, 1], [2, 3], [8, 1]];
+
+/**
+ * A pointwise convolution: 1x1 (2-D) or 1x1x1 (3-D) kernel, stride 1, no padding, any dilation (it
+ * moves no tap of a one-tap kernel), under the work-sharing plan `split` asks for.
+ */
+const pointwiseShapeArb = (split: boolean): fc.Arbitrary<ConvShape> => fc
+  .record({
+    threeD: fc.boolean(),
+    pairs: fc.constantFrom(...(split ? SPLIT_GEMM_PAIRS : SHARED_PAIRS)),
+    groupChannels: fc.integer({ min: 1, max: 9 }),
+    groupOutChannels: fc.integer({ min: 1, max: 9 }),
+    input: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 11 })),
+    dilation: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+  })
+  .map((c) => {
+    const [batch, groups] = c.pairs;
+    const input: Triple = c.threeD ? c.input : [1, c.input[1], c.input[2]];
+    const dilation: Triple = c.threeD ? c.dilation : [1, c.dilation[1], c.dilation[2]];
+    return {
+      batch, groups, outChannels: groups * c.groupOutChannels,
+      geometry: { channels: c.groupChannels, input, kernel: [1, 1, 1] as Triple, stride: [1, 1, 1] as Triple, padding: [0, 0, 0] as Triple, dilation, output: input },
+    };
+  });
+
+/** A 1x1 convolution that is not pointwise: a stride or a padding somewhere. */
+const strayOneByOneArb: fc.Arbitrary<ConvShape> = fc
+  .record({
+    threeD: fc.boolean(),
+    batch: fc.integer({ min: 1, max: 4 }),
+    groups: fc.integer({ min: 1, max: 2 }),
+    groupChannels: fc.integer({ min: 1, max: 5 }),
+    groupOutChannels: fc.integer({ min: 1, max: 5 }),
+    input: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 })),
+    stride: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+    padding: fc.tuple(fc.integer({ min: 0, max: 1 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
+  })
+  .map((c) => {
+    const flat = (t: Triple, value: number): Triple => (c.threeD ? t : [value, t[1], t[2]]);
+    const input = flat(c.input, 1), stride = flat(c.stride, 1), padding = flat(c.padding, 0);
+    const output = input.map((size, i) => Math.floor((size + 2 * padding[i] - 1) / stride[i]) + 1) as Triple;
+    return {
+      batch: c.batch, groups: c.groups, outChannels: c.groups * c.groupOutChannels,
+      geometry: { channels: c.groupChannels, input, kernel: [1, 1, 1] as Triple, stride, padding, dilation: [1, 1, 1] as Triple, output },
+    };
+  })
+  .filter(({ geometry: g }) => g.stride.some((v) => v !== 1) || g.padding.some((v) => v !== 0));
+
+/** The `pointwise` field of the descriptor the WebAssembly passes branch on. */
+function descriptorSaysPointwise(shape: ConvShape): boolean {
+  const heap = new Int32Array(1024);
+  writeConvDescriptor(heap, 0, shape);
+  return heap[CONV_FIELDS.indexOf('pointwise')] === 1;
+}
 
 /** Runs all three passes on both backends' kernels and compares. */
 function expectConvMatches(shape: ConvShape, seed: number): void {
@@ -107,6 +170,69 @@ describe.each([1, 2])('cpu convolution kernels on %i thread(s)', (threads) => {
       geometry: { channels: 3, input: [4, 9, 10], kernel: [3, 3, 3], stride: [1, 2, 2], padding: [1, 1, 1], dilation: [1, 1, 1], output: [4, 5, 5] },
     }, 9);
   });
+
+  it.each([false, true])('equal the reference on random pointwise (1x1) convolutions, GEMMs split: %s', (split) => {
+    const byPairs = new Set<boolean>();
+    fc.assert(fc.property(pointwiseShapeArb(split), seedArb, (shape, seed) => {
+      expect(isPointwise(shape.geometry)).toBe(true);
+      expect(descriptorSaysPointwise(shape)).toBe(true);
+      byPairs.add(plan(convSizes(shape), threads).byPairs);
+      expectConvMatches(shape, seed);
+    }), { numRuns: CONV_RUNS });
+    // One thread always runs whole pairs; two split the GEMMs exactly when the shapes were made to.
+    expect([...byPairs]).toEqual([threads === 1 || !split]);
+  });
+
+  it('equal the reference on a pointwise layer past every block size (k > KC, m > MC, n > NC)', () => {
+    // Forward is 12 x 2116 x 260, backward-data 260 x 2116 x 12, backward-filter 12 x 260 x 2116.
+    // Batch 1 on 2 threads splits the GEMM, batch 2 the samples.
+    for (const batch of [1, 2]) {
+      const shape: ConvShape = {
+        batch, groups: 1, outChannels: 12,
+        geometry: { channels: 260, input: [1, 46, 46], kernel: [1, 1, 1], stride: [1, 1, 1], padding: [0, 0, 0], dilation: [1, 1, 1], output: [1, 46, 46] },
+      };
+      expect(isPointwise(shape.geometry)).toBe(true);
+      expectConvMatches(shape, batch);
+    }
+  });
+
+  it('take the general path for 1x1 convolutions with a stride or padding, and equal the reference', () => {
+    fc.assert(fc.property(strayOneByOneArb, seedArb, (shape, seed) => {
+      expect(isPointwise(shape.geometry)).toBe(false);
+      expect(descriptorSaysPointwise(shape)).toBe(false);
+      expectConvMatches(shape, seed);
+    }), { numRuns: CONV_RUNS });
+  });
+});
+
+describe('cpu convolution kernels, run to run', () => {
+  afterAll(() => setParallelThreshold());
+
+  it('give forward and backward-data results that do not depend on the threads or their timing', () => {
+    // Threads take the pairs of these passes as they come free, but each pair's result is computed
+    // whole by one thread, so every run must give the same bits, on one thread or two.
+    const before = getNumThreads();
+    setParallelThreshold(0);
+    try {
+      fc.assert(fc.property(fc.oneof(convShapeArb, pointwiseShapeArb(false)), seedArb, (shape, seed) => {
+        const s = convSizes(shape);
+        const x = randomArray(s.N * s.C * s.inVolume, seed);
+        const w = randomArray(s.O * s.rows, seed + 1);
+        const gy = randomArray(s.N * s.O * s.cols, seed + 2);
+        const results = [1, 2, 2].map((threads) => {
+          setNumThreads(threads);
+          const y = new Float32Array(gy.length), gx = new Float32Array(x.length);
+          cpuBackend.kernels.convForward!({ ...shape, x, w, y });
+          cpuBackend.kernels.convBackwardData!({ ...shape, gy, w, gx });
+          return [y, gx];
+        });
+        expect(results[1]).toEqual(results[0]);
+        expect(results[2]).toEqual(results[0]);
+      }), { numRuns: CONV_RUNS });
+    } finally {
+      setNumThreads(before);
+    }
+  });
 });
 
 describe('conv2d and conv3d through the ops (float32, cpu against ts)', () => {
@@ -123,6 +249,15 @@ describe('conv2d and conv3d through the ops (float32, cpu against ts)', () => {
       () => {
         const x = float32([1, 3, 4, 6, 6], 4), w = float32([5, 3, 3, 1, 3], 5);
         return { inputs: [x, w], y: F.conv3d(x, w, null, { padding: [1, 0, 2], dilation: [1, 1, 2] }) };
+      },
+      // Pointwise, as in a bottleneck block and a video block.
+      () => {
+        const x = float32([3, 6, 7, 5], 6), w = float32([4, 3, 1, 1], 7), b = float32([4], 8);
+        return { inputs: [x, w, b], y: F.conv2d(x, w, b, { groups: 2 }) };
+      },
+      () => {
+        const x = float32([2, 4, 3, 5, 4], 9), w = float32([6, 4, 1, 1, 1], 10);
+        return { inputs: [x, w], y: F.conv3d(x, w) };
       },
     ];
     for (const make of cases) {

@@ -9,6 +9,7 @@
  * here keeps the floor/ceil arithmetic out of the generated loops, which then never test bounds.
  */
 import { ConvShape, convSizes } from '../../../kernels/conv';
+import type { ColumnGeometry } from '../../../kernels/im2col';
 
 export const CONV_FIELDS = [
   'batch', 'groups', 'channels', 'outChannels',
@@ -22,6 +23,8 @@ export const CONV_FIELDS = [
   'strideDepth', 'strideHeight', 'strideWidth',
   /** Byte offsets of the three tap tables from the descriptor's start. */
   'depthTaps', 'heightTaps', 'widthTaps',
+  /** 1 when the convolution is pointwise (see `isPointwise`), else 0. */
+  'pointwise',
 ] as const;
 
 export type ConvField = (typeof CONV_FIELDS)[number];
@@ -41,6 +44,18 @@ export const TAP_HI = 8;
 export function convDescriptorBytes(shape: ConvShape): number {
   const [kd, kh, kw] = shape.geometry.kernel;
   return CONV_FIELDS.length * 4 + (kd + kh + kw) * TAP_BYTES;
+}
+
+/**
+ * Whether a (sample, group) pair's column matrix is its image itself: a 1x1(x1) kernel, stride 1 and
+ * no padding, so the output has the input's size. im2col would then be a plain copy and col2im a plain
+ * add, and the passes read and write the image where they would use the column matrix. (Dilation
+ * spaces out the taps of a kernel, and a 1x1 kernel has a single tap, so any dilation qualifies.)
+ */
+export function isPointwise(geo: ColumnGeometry): boolean {
+  const ones = (t: readonly number[]) => t.every((v) => v === 1);
+  return ones(geo.kernel) && ones(geo.stride) && geo.padding.every((v) => v === 0) &&
+    geo.output.every((size, i) => size === geo.input[i]);
 }
 
 /** Output positions o in [lo, hi) with 0 <= o * stride + offset < size. */
@@ -69,6 +84,7 @@ export function writeConvDescriptor(heap: Int32Array, address: number, shape: Co
     kernelDepth: geo.kernel[0], kernelHeight: geo.kernel[1], kernelWidth: geo.kernel[2],
     strideDepth: geo.stride[0], strideHeight: geo.stride[1], strideWidth: geo.stride[2],
     depthTaps: taps[0], heightTaps: taps[1], widthTaps: taps[2],
+    pointwise: isPointwise(geo) ? 1 : 0,
   };
   const base = address / 4;
   CONV_FIELDS.forEach((field, i) => {

@@ -24,9 +24,9 @@ export interface KernelExports {
   ): void;
   im2col(descriptor: number, image: number, columns: number): void;
   col2im(descriptor: number, columns: number, image: number): void;
-  convForward(descriptor: number, x: number, w: number, y: number, first: number, last: number,
+  convForward(descriptor: number, x: number, w: number, y: number, next: number, count: number,
     columns: number, packedA: number, packedB: number, scratch: number): void;
-  convBackwardData(descriptor: number, gy: number, w: number, gx: number, first: number, last: number,
+  convBackwardData(descriptor: number, gy: number, w: number, gx: number, next: number, count: number,
     columns: number, packedA: number, packedB: number, scratch: number): void;
   convBackwardFilter(descriptor: number, x: number, gy: number, gw: number, first: number, last: number,
     columns: number, packedA: number, packedB: number, scratch: number): void;

@@ -8,7 +8,7 @@
  * (`set`, stores, loops) leaves none; a function body is a list of statements.
  */
 import { float32Bytes, signedLeb128, unsignedLeb128 } from './encoding';
-import { BULK_OP, BULK_PREFIX, EMPTY_BLOCK, OP, SIMD_OP, SIMD_PREFIX, ValueType } from './opcodes';
+import { ATOMIC_OP, ATOMIC_PREFIX, BULK_OP, BULK_PREFIX, EMPTY_BLOCK, OP, SIMD_OP, SIMD_PREFIX, ValueType } from './opcodes';
 
 export type Code = readonly number[];
 
@@ -75,6 +75,12 @@ export const i32 = {
   geS: binary(OP.I32_GE_S),
   load: (address: Code, offset = 0): Code => [...address, OP.I32_LOAD, ...memarg(2, offset)],
   store: (address: Code, value: Code, offset = 0): Code => [...address, ...value, OP.I32_STORE, ...memarg(2, offset)],
+  /**
+   * The i32 at `address` before `value` was added to it, the load and the store one indivisible step
+   * for every thread of the shared memory (the address must be a multiple of 4).
+   */
+  atomicAdd: (address: Code, value: Code, offset = 0): Code =>
+    [...address, ...value, ATOMIC_PREFIX, ...unsignedLeb128(ATOMIC_OP.I32_RMW_ADD), ...memarg(2, offset)],
 };
 
 export const f32 = {

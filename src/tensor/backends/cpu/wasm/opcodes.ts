@@ -1,7 +1,7 @@
 /**
  * The WebAssembly opcodes this backend emits, by their names in the text format (`i32.add` is
  * `I32_ADD`). Only the ones used are listed; the numbers are from the WebAssembly core specification
- * 2.0 and the relaxed-SIMD proposal.
+ * 2.0 and the threads and relaxed-SIMD proposals.
  */
 
 /** Value types, as they appear in signatures and local declarations. */
@@ -54,6 +54,13 @@ export const OP = {
 export const BULK_PREFIX = 0xfc;
 export const BULK_OP = {
   MEMORY_FILL: 0x0b,
+} as const;
+
+/** Atomic (threads proposal) opcodes follow the 0xfe prefix. */
+export const ATOMIC_PREFIX = 0xfe;
+export const ATOMIC_OP = {
+  /** Adds to an i32 in memory and returns the old value, as one indivisible step across threads. */
+  I32_RMW_ADD: 0x1e,
 } as const;
 
 /** SIMD opcodes follow the 0xfd prefix, as LEB128 (so 0xe4 is written e4 01). */
