@@ -8,7 +8,7 @@
  * or col2im: they are tested on their own shapes, under both plans, next to 1x1 convolutions with a
  * stride or padding, which must stay on the general path.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { F, tensor, withBackend } from '../../src';
 import type { Tensor } from '../../src';
@@ -19,6 +19,7 @@ import { cpuBackend, getNumThreads, setNumThreads, setParallelThreshold } from '
 import { plan } from '../../src/tensor/backends/cpu/conv';
 import { CONV_FIELDS, isPointwise, writeConvDescriptor } from '../../src/tensor/backends/cpu/kernels/conv-descriptor';
 import { randomArray, relativeError, seedArb } from '../helpers';
+import { onCpuThreads } from './cpu-threads';
 
 const CONV_RUNS = 30;
 const TOLERANCE = 1e-5;
@@ -139,16 +140,7 @@ function expectConvMatches(shape: ConvShape, seed: number): void {
 }
 
 describe.each([1, 2])('cpu convolution kernels on %i thread(s)', (threads) => {
-  let before = 1;
-  beforeAll(() => {
-    before = getNumThreads();
-    setNumThreads(threads);
-    setParallelThreshold(0);
-  });
-  afterAll(() => {
-    setNumThreads(before);
-    setParallelThreshold();
-  });
+  onCpuThreads(threads);
 
   it('forward, backward-data and backward-filter equal the reference on random 2-D and 3-D convolutions', () => {
     fc.assert(fc.property(convShapeArb, seedArb, (shape, seed) => expectConvMatches(shape, seed)), { numRuns: CONV_RUNS });

@@ -3,14 +3,15 @@
  * (with the parallel threshold at zero so small shapes split too): random shapes with odd sizes,
  * every transpose case, offsets and accumulation, broadcast batches, and shapes past the cache blocks.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Generator, tensor, withBackend } from '../../src';
 import type { Tensor } from '../../src';
 import { BatchedGemmArgs, GemmArgs, batchedGemm as referenceBatchedGemm, gemm as referenceGemm } from '../../src/tensor/kernels/gemm';
-import { cpuBackend, getNumThreads, setNumThreads, setParallelThreshold } from '../../src/tensor/backends/cpu';
+import { cpuBackend } from '../../src/tensor/backends/cpu';
 import { KC, MC, NC } from '../../src/tensor/backends/cpu/kernels/blocking';
 import { randomArray, relativeError, seedArb } from '../helpers';
+import { onCpuThreads } from './cpu-threads';
 
 /** Property runs per thread count: each run is a full product, so fewer than the op tests use. */
 const GEMM_RUNS = 40;
@@ -77,16 +78,7 @@ function countOf(index: Int32Array | undefined, batch: number): number {
 }
 
 describe.each([1, 2])('cpu gemm kernels on %i thread(s)', (threads) => {
-  let before = 1;
-  beforeAll(() => {
-    before = getNumThreads();
-    setNumThreads(threads);
-    setParallelThreshold(0);
-  });
-  afterAll(() => {
-    setNumThreads(before);
-    setParallelThreshold();
-  });
+  onCpuThreads(threads);
 
   it('gemm equals the reference on random shapes, transposes, offsets and accumulation', () => {
     fc.assert(

@@ -50,7 +50,7 @@ class CrossEntropy extends Function<[Tensor, Tensor]> {
 
   forward(logits: Tensor, target: Tensor): Tensor {
     const { outer, size: classes, inner } = this.split;
-    const { smoothing, reduction, ignoreIndex, weight } = this.settings;
+    const { smoothing, ignoreIndex, weight } = this.settings;
     const logp = empty(logits.shape, logits.dtype);
     softmaxKernel(logits.data, logp.data, this.split, true);
     const losses = new Float64Array(target.numel());

@@ -10,7 +10,7 @@
  */
 import { ModuleBuilder } from '../wasm/module-builder';
 import {
-  Code, FunctionRef, Local, block, brIf, call, f32, f32x4, forLoop, get, i32, ifThen, increment, loop, minS, set, v128,
+  Code, FunctionRef, Local, brIf, call, f32, f32x4, forLoop, get, i32, ifThen, increment, loop, minS, set, v128,
 } from '../wasm/instructions';
 import { F32, KC, MC, MR, NC, NR } from './blocking';
 
