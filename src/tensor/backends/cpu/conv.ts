@@ -61,21 +61,69 @@ interface Layout {
   buffers: ThreadBuffers[];
 }
 
+/** What a pass works with once set up: sizes, plan, memory, and the addresses of its tensors. */
+interface Pass {
+  s: Sizes;
+  p: Plan;
+  runtime: Runtime;
+  mem: Layout;
+  /** The two inputs (copied in) and the output, in the order the pass named them. */
+  tensors: [number, number, number];
+  /** Further blocks of `extraFloats` floats each (backward-filter's per-thread partial sums). */
+  extra: number[];
+}
+
+/** Which of the three tensor shapes an operand has, for its size in floats. */
+type Operand = 'image' | 'weight' | 'output';
+
+function floatsOf(s: Sizes, operand: Operand): number {
+  if (operand === 'image') return s.N * s.C * s.inVolume;
+  if (operand === 'weight') return s.O * s.rows;
+  return s.N * s.O * s.cols;
+}
+
 /**
- * Lays out the descriptor, the tensors (`tensorFloats` floats each, in order) and the per-thread
- * buffers for GEMMs of `gemmN` columns and depth `gemmK`.
+ * The set-up every pass shares: sizes and plan; a layout of the descriptor, the pair counter, the
+ * tensors, `extraBlocks(plan)` more blocks of the output's size, and per thread a column matrix and
+ * packing buffers for GEMMs of `gemmN` columns and depth `gemmK`; then the descriptor written and the
+ * inputs copied in. Returns null when the reference ran instead: an empty convolution, or one too large
+ * for WebAssembly's memory.
  */
-function layout(shape: ConvShape, s: Sizes, p: Plan, tensorFloats: number[], gemmN: number, gemmK: number) {
+function begin<A extends ConvShape>(
+  name: KernelCall['name'], args: A, reference: (args: A) => void,
+  operands: [[Operand, ArrayLike<number>], [Operand, ArrayLike<number>], Operand],
+  gemm: (s: Sizes) => [number, number], extraBlocks: (p: Plan) => number = () => 0,
+): Pass | null {
+  const s = convSizes(args);
+  if (s.N === 0 || s.O === 0 || s.cols === 0 || s.rows === 0) {
+    reference(args);
+    return null;
+  }
+  const runtime = getRuntime();
+  const p = plan(s, runtime.threads);
   const arena = new Arena();
-  const descriptor = arena.take(convDescriptorBytes(shape));
+  const descriptor = arena.take(convDescriptorBytes(args));
   const counter = arena.take(4);
-  const tensors = tensorFloats.map((count) => arena.floats(count));
+  const [[oneKind, oneData], [twoKind, twoData], outKind] = operands;
+  const tensors: [number, number, number] = [
+    arena.floats(floatsOf(s, oneKind)), arena.floats(floatsOf(s, twoKind)), arena.floats(floatsOf(s, outKind)),
+  ];
+  const extra = Array.from({ length: extraBlocks(p) }, () => arena.floats(floatsOf(s, outKind)));
   // The split-GEMM path shares one column matrix; the pair path needs one per thread. A pointwise
   // convolution uses the image instead, so its column matrices take no room.
-  const columnFloats = isPointwise(shape.geometry) ? 0 : s.rows * s.cols;
+  const columnFloats = isPointwise(args.geometry) ? 0 : s.rows * s.cols;
   const columns = Array.from({ length: p.byPairs ? p.threads : 1 }, () => arena.floats(columnFloats));
+  const [gemmN, gemmK] = gemm(s);
   const buffers = takeThreadBuffers(arena, p.threads, gemmN, gemmK);
-  return { tensors, memory: { arena, descriptor, counter, columns, buffers } as Layout };
+  if (!fitsInMemory(arena, name)) {
+    reference(args);
+    return null;
+  }
+  runtime.reserve(arena.end);
+  writeConvDescriptor(runtime.i32, descriptor, args);
+  runtime.copyIn(tensors[0], oneData, 0, floatsOf(s, oneKind));
+  runtime.copyIn(tensors[1], twoData, 0, floatsOf(s, twoKind));
+  return { s, p, runtime, mem: { arena, descriptor, counter, columns, buffers }, tensors, extra };
 }
 
 /**
@@ -98,27 +146,11 @@ function runPairs(
   }));
 }
 
-function isEmpty(s: Sizes): boolean {
-  return s.N === 0 || s.O === 0 || s.cols === 0 || s.rows === 0;
-}
-
 export function convForward(args: ConvForwardArgs): void {
-  const s = convSizes(args);
-  if (isEmpty(s)) {
-    referenceForward(args);
-    return;
-  }
-  const runtime = getRuntime();
-  const p = plan(s, runtime.threads);
-  const { tensors: [x, w, y], memory: mem } = layout(args, s, p, [s.N * s.C * s.inVolume, s.O * s.rows, s.N * s.O * s.cols], s.cols, s.rows);
-  if (!fitsInMemory(mem.arena, 'convForward')) {
-    referenceForward(args);
-    return;
-  }
-  runtime.reserve(mem.arena.end);
-  writeConvDescriptor(runtime.i32, mem.descriptor, args);
-  runtime.copyIn(x, args.x, 0, s.N * s.C * s.inVolume);
-  runtime.copyIn(w, args.w, 0, s.O * s.rows);
+  const pass = begin('convForward', args, referenceForward, [['image', args.x], ['weight', args.w], 'output'],
+    (s) => [s.cols, s.rows]);
+  if (!pass) return;
+  const { s, p, runtime, mem, tensors: [x, w, y] } = pass;
   if (p.byPairs) {
     runPairs(runtime, 'convForward', 'dealt', s, p, mem, x, w, () => y);
   } else {
@@ -142,22 +174,10 @@ export function convForward(args: ConvForwardArgs): void {
 }
 
 export function convBackwardData(args: ConvBackwardDataArgs): void {
-  const s = convSizes(args);
-  if (isEmpty(s)) {
-    referenceBackwardData(args);
-    return;
-  }
-  const runtime = getRuntime();
-  const p = plan(s, runtime.threads);
-  const { tensors: [gy, w, gx], memory: mem } = layout(args, s, p, [s.N * s.O * s.cols, s.O * s.rows, s.N * s.C * s.inVolume], s.cols, s.og);
-  if (!fitsInMemory(mem.arena, 'convBackwardData')) {
-    referenceBackwardData(args);
-    return;
-  }
-  runtime.reserve(mem.arena.end);
-  writeConvDescriptor(runtime.i32, mem.descriptor, args);
-  runtime.copyIn(gy, args.gy, 0, s.N * s.O * s.cols);
-  runtime.copyIn(w, args.w, 0, s.O * s.rows);
+  const pass = begin('convBackwardData', args, referenceBackwardData, [['output', args.gy], ['weight', args.w], 'image'],
+    (s) => [s.cols, s.og]);
+  if (!pass) return;
+  const { s, p, runtime, mem, tensors: [gy, w, gx] } = pass;
   // col2im adds into gx (overlapping windows), so it starts from zeros; a pointwise convolution's
   // GEMMs overwrite every element of gx instead.
   const pointwise = isPointwise(args.geometry);
@@ -184,25 +204,13 @@ export function convBackwardData(args: ConvBackwardDataArgs): void {
 }
 
 export function convBackwardFilter(args: ConvBackwardFilterArgs): void {
-  const s = convSizes(args);
-  if (isEmpty(s)) {
-    referenceBackwardFilter(args);
-    return;
-  }
-  const runtime = getRuntime();
-  const p = plan(s, runtime.threads);
-  const weightFloats = s.O * s.rows;
-  const { tensors: [x, gy, gw], memory: mem } = layout(args, s, p, [s.N * s.C * s.inVolume, s.N * s.O * s.cols, weightFloats], s.rows, s.cols);
   // Threads splitting the pairs each sum their own partial gradient; the first thread's is gw itself.
-  const partials = [gw, ...Array.from({ length: p.byPairs ? p.threads - 1 : 0 }, () => mem.arena.floats(weightFloats))];
-  if (!fitsInMemory(mem.arena, 'convBackwardFilter')) {
-    referenceBackwardFilter(args);
-    return;
-  }
-  runtime.reserve(mem.arena.end);
-  writeConvDescriptor(runtime.i32, mem.descriptor, args);
-  runtime.copyIn(x, args.x, 0, s.N * s.C * s.inVolume);
-  runtime.copyIn(gy, args.gy, 0, s.N * s.O * s.cols);
+  const pass = begin('convBackwardFilter', args, referenceBackwardFilter, [['image', args.x], ['output', args.gy], 'weight'],
+    (s) => [s.rows, s.cols], (p) => (p.byPairs ? p.threads - 1 : 0));
+  if (!pass) return;
+  const { s, p, runtime, mem, tensors: [x, gy, gw] } = pass;
+  const weightFloats = floatsOf(s, 'weight');
+  const partials = [gw, ...pass.extra];
   for (const partial of partials) runtime.zero(partial, weightFloats);
   if (p.byPairs) {
     runPairs(runtime, 'convBackwardFilter', 'ranges', s, p, mem, x, gy, (t) => partials[t]);
