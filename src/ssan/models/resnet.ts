@@ -28,9 +28,13 @@ function conv1x1(inPlanes: number, outPlanes: number, stride = 1): Conv2d {
 export class BasicBlock extends Module {
   /** Output channels = planes × expansion. */
   static readonly expansion = 1;
+  /** An optional module run on the residual branch's input before conv1 (TSM's temporal shift); null by default. */
+  shift: Module | null;
   readonly conv1: Conv2d;
   readonly bn1: BatchNorm2d;
   readonly relu: ReLU;
+  /** An optional module run after conv1-bn1-relu, at the block's width (attention); null by default. */
+  attention: Module | null;
   readonly conv2: Conv2d;
   readonly bn2: BatchNorm2d;
   /** Brings the input to the output's shape (1x1 strided conv + BN) when the two differ; null otherwise. */
@@ -38,9 +42,11 @@ export class BasicBlock extends Module {
 
   constructor(inPlanes: number, planes: number, stride = 1, downsample: Sequential | null = null) {
     super();
+    this.shift = null;
     this.conv1 = conv3x3(inPlanes, planes, stride);
     this.bn1 = new BatchNorm2d(planes);
     this.relu = new ReLU();
+    this.attention = null;
     this.conv2 = conv3x3(planes, planes);
     this.bn2 = new BatchNorm2d(planes);
     this.downsample = downsample;
@@ -52,7 +58,9 @@ export class BasicBlock extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let out = this.relu.forward(this.bn1.forward(this.conv1.forward(x)));
+    const branch = this.shift ? this.shift.forward(x) : x;
+    let out = this.relu.forward(this.bn1.forward(this.conv1.forward(branch)));
+    if (this.attention) out = this.attention.forward(out);
     out = this.bn2.forward(this.conv2.forward(out));
     const identity = this.downsample ? this.downsample.forward(x) : x;
     return this.relu.forward(out.add(identity));
@@ -62,6 +70,11 @@ export class BasicBlock extends Module {
 /** The residual block of ResNet-50 and deeper: 1x1 reduce, 3x3 (strided), 1x1 expand by 4. */
 export class Bottleneck extends Module {
   static readonly expansion = 4;
+  /**
+   * An optional module run on the residual branch's input before conv1, the shortcut keeping the
+   * unshifted input: TSM's temporal shift. null by default; it has no parameters in TSM.
+   */
+  shift: Module | null;
   readonly conv1: Conv2d;
   readonly bn1: BatchNorm2d;
   /**
@@ -80,6 +93,7 @@ export class Bottleneck extends Module {
   /** `planes` is the bottleneck width; the block outputs planes × 4 channels. */
   constructor(inPlanes: number, planes: number, stride = 1, downsample: Sequential | null = null) {
     super();
+    this.shift = null;
     this.conv1 = conv1x1(inPlanes, planes);
     this.bn1 = new BatchNorm2d(planes);
     // Assigned here, between bn1 and conv2, so that a module put in it later lists in that order.
@@ -97,7 +111,8 @@ export class Bottleneck extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let out = this.relu.forward(this.bn1.forward(this.conv1.forward(x)));
+    const branch = this.shift ? this.shift.forward(x) : x;
+    let out = this.relu.forward(this.bn1.forward(this.conv1.forward(branch)));
     if (this.attention) out = this.attention.forward(out);
     out = this.relu.forward(this.bn2.forward(this.conv2.forward(out)));
     out = this.bn3.forward(this.conv3.forward(out));

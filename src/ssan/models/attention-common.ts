@@ -1,0 +1,121 @@
+/**
+ * What the attention blocks (SSA and the non-local family) share: how a batch of frames splits into
+ * clips, the attention product itself with the spec's normalisation flags, and the initialisation of the
+ * new layers (ssan-spec §3.1 rows 3, 9 and 11).
+ */
+import { Tensor } from '../../tensor/tensor';
+import { softmax } from '../../nn/functional/softmax';
+import * as init from '../../nn/init';
+import { BatchNorm2d, Conv2d, Conv3d } from '../../nn/layers';
+
+/**
+ * How attention scores become weights (ssan-spec §12 `attn_scale`):
+ * - 'len': softmax of scores / √(contraction length), the embedded-Gaussian non-local (default);
+ * - 'none': softmax of the raw scores;
+ * - 'dot': no softmax, scores divided by the number of keys (the non-local "dot product" variant).
+ */
+export type AttnScale = 'len' | 'none' | 'dot';
+
+export const ATTN_SCALES: readonly AttnScale[] = ['len', 'none', 'dot'];
+
+/** Attention maps kept from the last forward pass (when a block's keepAttention is on), detached. */
+export interface AttentionMaps {
+  /** Position branch or 2D/3D non-local: [frames or clips, queries, keys]. */
+  position?: Tensor;
+  /** Channel branch: [N·T, C', C']. */
+  channel?: Tensor;
+  /** Temporal attention or 1D non-local: [N, T, T]. */
+  temporal?: Tensor;
+}
+
+/** The clips and frames per clip of a batch of frames [N·T, C, H, W]; errors name the block. */
+export function splitClips(op: string, x: Tensor, channels: number, numSegments: number): { clips: number; frames: number } {
+  if (!(x instanceof Tensor) || x.ndim !== 4) {
+    const got = x instanceof Tensor ? `shape [${x.shape.join(', ')}]` : String(x);
+    throw new Error(`${op}: expected frames of shape [N·T, C, H, W]; got ${got}`);
+  }
+  if (x.shape[1] !== channels) {
+    throw new Error(`${op}: expected ${channels} channels; got input of shape [${x.shape.join(', ')}]`);
+  }
+  const batch = x.shape[0];
+  if (batch % numSegments !== 0) {
+    throw new Error(
+      `${op}: the batch of ${batch} frames is not a whole number of clips of numSegments=${numSegments} frames ` +
+        '(frames must come clip by clip: frame t of clip n at index n·T + t)',
+    );
+  }
+  return { clips: batch / numSegments, frames: numSegments };
+}
+
+/** Checks the options every block shares, before any layer is built. */
+export function checkBlockOptions(op: string, channels: number, numSegments: number, reduction: number, attnScale: string): number {
+  if (!Number.isInteger(channels) || channels < 1) throw new Error(`${op}: channels must be a positive integer; got ${channels}`);
+  if (!Number.isInteger(numSegments) || numSegments < 1) {
+    throw new Error(`${op}: numSegments (frames per clip) must be a positive integer; got ${numSegments}`);
+  }
+  if (reduction !== 1 && reduction !== 2) throw new Error(`${op}: reduction must be 1 or 2; got ${reduction}`);
+  if (channels % reduction !== 0) throw new Error(`${op}: channels (${channels}) must be divisible by reduction (${reduction})`);
+  if (!(ATTN_SCALES as readonly string[]).includes(attnScale)) {
+    throw new Error(`${op}: attnScale must be one of ${ATTN_SCALES.join(', ')}; got '${attnScale}'`);
+  }
+  return channels / reduction;
+}
+
+/**
+ * Turns scores [G, queries, keys] into attention weights. `contraction` is the length of the dot
+ * products behind the scores: dividing by its square root keeps the softmax from saturating into a
+ * one-hot map when it is large (25k-100k in the temporal branch).
+ */
+export function attentionWeights(scores: Tensor, contraction: number, style: AttnScale): Tensor {
+  if (style === 'dot') return scores.div(scores.shape[scores.ndim - 1]);
+  const scaled = style === 'len' ? scores.mul(1 / Math.sqrt(contraction)) : scores;
+  return softmax(scaled, -1);
+}
+
+/**
+ * Attention over token rows: queries [G, Q, d], keys [G, K, d], values [G, K, e] -> [G, Q, e], and the
+ * weights [G, Q, K]. `transformScores` is a hook for variants that change the scores first (DANet).
+ */
+export function attend(
+  queries: Tensor,
+  keys: Tensor,
+  values: Tensor,
+  style: AttnScale,
+  transformScores: (scores: Tensor) => Tensor = (s) => s,
+): { output: Tensor; weights: Tensor } {
+  const scores = transformScores(queries.matmul(keys.transpose(1, 2)));
+  const weights = attentionWeights(scores, queries.shape[2], style);
+  return { output: weights.matmul(values), weights };
+}
+
+/**
+ * A new 1x1 (or k x 1 x 1) embedding conv with the non-local init: weights N(0, 0.01), bias 0 (official
+ * non-local CONV_INIT_STD), rather than PyTorch's default fan-in uniform.
+ */
+export function embeddingConv2d(inChannels: number, outChannels: number): Conv2d {
+  const conv = new Conv2d(inChannels, outChannels, 1);
+  init.normal(conv.weight, 0, 0.01);
+  if (conv.bias) init.zeros(conv.bias);
+  return conv;
+}
+
+/** A Conv3d over (T, H, W) with kernel (k, 1, 1), padded in time only so T is kept; init as above. */
+export function temporalConv3d(inChannels: number, outChannels: number, temporalKernel: number): Conv3d {
+  const conv = new Conv3d(inChannels, outChannels, [temporalKernel, 1, 1], {
+    padding: [(temporalKernel - 1) / 2, 0, 0],
+  });
+  init.normal(conv.weight, 0, 0.01);
+  if (conv.bias) init.zeros(conv.bias);
+  return conv;
+}
+
+/**
+ * The BatchNorm after W_z, with scale and shift 0: the block adds exactly nothing at initialisation,
+ * so ImageNet features pass through unchanged until training moves γ (ssan-spec §3.1 row 9).
+ */
+export function zeroInitBatchNorm(channels: number): BatchNorm2d {
+  const bn = new BatchNorm2d(channels);
+  if (bn.weight) init.zeros(bn.weight);
+  if (bn.bias) init.zeros(bn.bias);
+  return bn;
+}
