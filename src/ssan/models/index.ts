@@ -15,3 +15,5 @@ export { PLACEMENTS, placedBlocks } from './placement';
 export type { Placement, PlacementName, BlockIndices, PlacedBlock, StageName } from './placement';
 export { ARCHS, createModel } from './create-model';
 export type { Arch, CreateModelOptions } from './create-model';
+export { summary, ModelSummary, countsOwnMacs } from './summary';
+export type { CountsOwnMacs, SummaryOptions, SummaryRow } from './summary';

@@ -99,14 +99,10 @@ export class ModelSummary {
     const siblingCount: number[] = [];
     for (let i = 0; i < this.rows.length; i++) {
       const row = this.rows[i];
-      // Rows are in call order and a call's inner calls follow it directly, deeper by one or more:
-      // the rows from i + 1 up to the next row at row.depth or shallower are all below row i.
-      let end = i + 1;
-      while (end < this.rows.length && this.rows[end].depth > row.depth) end++;
       siblingCount.length = row.depth + 1;
       siblingCount[row.depth] = (siblingCount[row.depth] ?? 0) + 1;
       if (row.depth > depth) continue;
-      const below = row.depth === depth ? this.rows.slice(i + 1, end) : [];
+      const below = row.depth === depth ? this.rowsBelow(i) : [];
       const params = below.reduce((n, r) => n + r.params, row.params);
       const macs = below.reduce((n, r) => n + r.macs, row.macs);
       visible.push({
@@ -136,6 +132,16 @@ export class ModelSummary {
       `Total mult-adds: ${groupDigits(this.totalMacs)} (${scaled(this.totalMacs)})`,
       rule,
     ].join('\n');
+  }
+
+  /**
+   * The calls made inside call i. Rows are in call order and a call's inner calls follow it directly,
+   * deeper by one or more: they run up to the next row at row i's depth or shallower.
+   */
+  private rowsBelow(i: number): readonly SummaryRow[] {
+    let end = i + 1;
+    while (end < this.rows.length && this.rows[end].depth > this.rows[i].depth) end++;
+    return this.rows.slice(i + 1, end);
   }
 
   /** Whether `row` is a repeated call of a module whose parameters an earlier row counted. */
