@@ -31,3 +31,17 @@ describe('the tiny ResNet example', () => {
     expect(lines[lines.length - 1]).toMatch(/^resumed from epoch 5/);
   });
 });
+
+describe('the model family example', () => {
+  it('only SSA and TSM change their logits when the clip is reversed', async () => {
+    const { compareArchs } = await import('../examples/ssan-models');
+    const rows = compareArchs(4, 32, 4);
+    expect(rows.map((r) => r.arch)).toEqual(['ssan', 'tsn', 'tsm', 'nl3d', 'nl2d', 'nl1d', 'nl2d1d']);
+    for (const r of rows) {
+      if (r.arch === 'ssan' || r.arch === 'tsm') expect(r.reversalChange, r.arch).toBeGreaterThan(1e-6);
+      else expect(r.reversalChange, r.arch).toBeLessThan(1e-12);
+    }
+    const tsn = rows.find((r) => r.arch === 'tsn') as { params: number; macsPerClip: number };
+    for (const r of rows) expect(r.macsPerClip).toBeGreaterThanOrEqual(tsn.macsPerClip);
+  });
+});

@@ -28,7 +28,7 @@ export interface BackboneLoadResult {
 }
 
 export class TSN extends Module {
-  /** The 2D network; its own classifier is replaced by Identity, so it returns pooled features. */
+  /** The 2D network; its own classifier is replaced by Identity, so its forward returns pooled features. */
   readonly backbone: ResNet;
   readonly dropout: Dropout;
   /** The new classifier: Linear(numFeatures, numClasses), weight N(0, 0.001) and bias 0 as TSN's. */
@@ -68,13 +68,13 @@ export class TSN extends Module {
   /** Clips [N, T, 3, H, W] -> per-frame features [N, T, numFeatures] (no dropout, no classifier). */
   forwardFeatures(clips: Tensor): Tensor {
     const [n, t] = clips.shape;
-    return this.backbone.forwardFeatures(this.framesOf(clips)).reshape([n, t, -1]);
+    return this.backbone.forward(this.framesOf(clips)).reshape([n, t, -1]);
   }
 
   /** Clips [N, T, 3, H, W] -> logits [N, numClasses]: the mean of the T frames' logits. */
   forward(clips: Tensor): Tensor {
     const [n, t] = clips.shape;
-    const features = this.backbone.forwardFeatures(this.framesOf(clips));
+    const features = this.backbone.forward(this.framesOf(clips));
     const frameLogits = this.fc.forward(this.dropout.forward(features));
     return frameLogits.reshape([n, t, this.numClasses]).mean(1);
   }
