@@ -6,8 +6,64 @@
  * the frame's own features.
  */
 import { Tensor } from '../../tensor/tensor';
+import { TypedArray } from '../../tensor/dtype';
+import { empty } from '../../autograd/ops/util';
+import { Function, applyFunction } from '../../autograd/function';
 import { Module } from '../../nn/module';
 import { splitClips } from './attention-common';
+
+/** Sizes of a shift: clips, frames per clip, channels, fold (channels moved each way), H·W. */
+interface ShiftSizes {
+  clips: number;
+  frames: number;
+  channels: number;
+  fold: number;
+  plane: number;
+}
+
+/**
+ * Copies `src` into `dst` [N, T, C, H·W] with channels [0, fold) taken from frame t + step and
+ * [fold, 2·fold) from frame t − step, zeros where that frame is outside the clip. step = +1 is the
+ * shift; step = −1 moves everything back, which is the shift's gradient (it is a permutation with zeros).
+ */
+function shiftFrames(src: TypedArray, dst: TypedArray, s: ShiftSizes, step: 1 | -1): void {
+  const frameSize = s.channels * s.plane;
+  const foldSize = s.fold * s.plane;
+  for (let n = 0; n < s.clips; n++) {
+    for (let t = 0; t < s.frames; t++) {
+      const here = (n * s.frames + t) * frameSize;
+      const copyFold = (offset: number, from: number) => {
+        if (from < 0 || from >= s.frames) dst.fill(0, here + offset, here + offset + foldSize);
+        else {
+          const start = (n * s.frames + from) * frameSize + offset;
+          dst.set(src.subarray(start, start + foldSize), here + offset);
+        }
+      };
+      copyFold(0, t + step);
+      copyFold(foldSize, t - step);
+      dst.set(src.subarray(here + 2 * foldSize, here + frameSize), here + 2 * foldSize);
+    }
+  }
+}
+
+/** The shift as one autograd op: a copy forward, the opposite copy backward. */
+class TemporalShiftFunction extends Function<[]> {
+  constructor(private readonly sizes: ShiftSizes) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    const y = empty(x.shape, x.dtype);
+    shiftFrames(x.data, y.data, this.sizes, 1);
+    return y;
+  }
+
+  backward(g: Tensor): Tensor[] {
+    const gx = empty(g.shape, g.dtype);
+    shiftFrames(g.data, gx.data, this.sizes, -1);
+    return [gx];
+  }
+}
 
 export interface TemporalShiftOptions {
   /** Frames per clip, T. */
@@ -39,16 +95,8 @@ export class TemporalShift extends Module {
     const { clips, frames } = splitClips('TemporalShift', x, channels, this.numSegments);
     const fold = Math.floor(channels / this.shiftDiv);
     if (fold === 0 || frames === 1) return x;
-    const [batch, , height, width] = x.shape;
-    const clip = x.reshape([clips, frames, channels, height, width]);
-    // pad() lists (before, after) pairs from the last dim backwards; the fifth pair from the end is time.
-    const timePad = (before: number, after: number) => [0, 0, 0, 0, 0, 0, before, after];
-    // Frame t takes frame t+1's first fold: drop frame 0, append a zero frame.
-    const fromNext = clip.slice(2, 0, fold).slice(1, 1, frames).pad(timePad(0, 1));
-    // Frame t takes frame t-1's second fold: prepend a zero frame, drop the last.
-    const fromPrevious = clip.slice(2, fold, 2 * fold).slice(1, 0, frames - 1).pad(timePad(1, 0));
-    const parts = 2 * fold < channels ? [fromPrevious, clip.slice(2, 2 * fold, channels)] : [fromPrevious];
-    return fromNext.cat(parts, 2).reshape([batch, channels, height, width]);
+    const plane = x.shape[2] * x.shape[3];
+    return applyFunction(new TemporalShiftFunction({ clips, frames, channels, fold, plane }), [x]);
   }
 
   extraRepr(): string {
