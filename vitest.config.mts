@@ -21,6 +21,7 @@ export default defineConfig({
           include: [
             'test/autograd/matmul.test.ts', 'test/nn/conv.test.ts', 'test/nn/layers.test.ts',
             'test/nn/safetensors.test.ts', 'test/parity/core.test.ts', 'test/parity/resnet.test.ts',
+            'test/parity/ssan.test.ts',
           ],
           setupFiles: ['test/setup-backend.ts'],
           env: { SSAN_BACKEND: 'gpu' },
