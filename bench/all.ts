@@ -3,6 +3,7 @@ import { cases as gemm } from './gemm';
 import { cases as conv } from './conv';
 import { cases as attention } from './attention';
 import { cases as bottleneck } from './bottleneck';
+import { cases as ssa } from './ssa';
 import { runAsScript } from './run';
 
-runAsScript('latest', [...gemm, ...conv, ...attention, ...bottleneck]);
+runAsScript('latest', [...gemm, ...conv, ...attention, ...bottleneck, ...ssa]);

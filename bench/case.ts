@@ -15,7 +15,7 @@ export interface Proxy {
 export interface BenchCase {
   /** Unique and stable: selects the case with --only and names it in the results JSON. */
   id: string;
-  /** The bench file it belongs to (gemm, conv, attention, bottleneck); --only takes a group too. */
+  /** The bench file it belongs to (gemm, conv, attention, bottleneck, ssa); --only takes a group too. */
   group: string;
   /** The row label. */
   title: string;

@@ -7,7 +7,7 @@
  * figures for GEMM and convolution do). A convolution counts every kernel tap, those that land in the
  * zero padding included: that is the work of the im2col GEMM every library runs.
  */
-import { BottleneckSpec, ConvSpec, Spec, convOutputSize } from './spec';
+import { BottleneckSpec, ConvSpec, SSASpec, Spec, convOutputSize } from './spec';
 
 /** Multiply-adds of one pass of a convolution: each output value takes inChannels * kernel² of them. */
 export function convMultiplyAdds(spec: Omit<ConvSpec, 'kind' | 'pass'>): number {
@@ -32,6 +32,37 @@ export function bottleneckForwardMultiplyAdds(spec: BottleneckSpec): number {
   return positions * (reduce + spatial + expand);
 }
 
+/** The SSA block's embedding width is C' = C / SSA_REDUCTION (its default, which every runner builds). */
+export const SSA_REDUCTION = 2;
+
+/**
+ * Multiply-adds of one SSA block, forward only (ssan-spec §6.2), with C' = C / 2 embedding channels,
+ * P = height * width positions and T = segments frames per clip. Per frame:
+ *   query, key, value (1x1 convs C -> C')        3·C·C'·P
+ *   position branch (q·kᵀ [P,P], then A_S·v)     2·P²·C'
+ *   channel branch (q·kᵀ [C',C'], then A_C·v)    2·C'²·P
+ *   temporal query/key conv (3x1x1, C' -> 2C')   6·C'²·P   (every tap, the zero-padded ones included)
+ *   temporal attention (per clip 2·T²·C'·P)      2·T·C'·P
+ *   W_z (1x1 conv C' -> C)                        C'·C·P
+ * The softmaxes, the BatchNorm and the residual add are left out, as everywhere here.
+ */
+export function ssaForwardMultiplyAdds(spec: SSASpec): number {
+  if (spec.channels % SSA_REDUCTION !== 0) {
+    throw new Error(`bench ssa: channels (${spec.channels}) must be divisible by the reduction ${SSA_REDUCTION}`);
+  }
+  const c = spec.channels;
+  const inner = c / SSA_REDUCTION;
+  const p = spec.height * spec.width;
+  const perFrame =
+    3 * c * inner * p +
+    2 * p * p * inner +
+    2 * inner * inner * p +
+    6 * inner * inner * p +
+    2 * spec.segments * inner * p +
+    inner * c * p;
+  return spec.clips * spec.segments * perFrame;
+}
+
 /** Floating-point operations of one call of the benchmark described by `spec`. */
 export function flopsOf(spec: Spec): number {
   switch (spec.kind) {
@@ -45,6 +76,11 @@ export function flopsOf(spec: Spec): number {
       // Forward, then for every convolution both backward passes (the block's input needs its
       // gradient too, as it does inside a network), each as costly as the forward.
       return 2 * bottleneckForwardMultiplyAdds(spec) * 3;
+    case 'ssa':
+      // The bottleneck's convention: forward, then a backward twice as costly, since every product
+      // (each conv, and each batched product of the attention) has two operands that need a gradient
+      // (the block's input included), each gradient a product of the forward's size.
+      return 2 * ssaForwardMultiplyAdds(spec) * 3;
   }
 }
 

@@ -11,7 +11,8 @@ Specs are those of bench/spec.ts. The script answers on stdout with one JSON obj
 
     {"description": "PyTorch 1.13.0, 2 threads",
      "results": [{"id": ..., "status": "timed", "medianSeconds": ..., "samples": ..., "marginPercent": ...}
-                 or {"id": ..., "status": "failed", "error": "..."}]}
+                 or {"id": ..., "status": "failed", "error": "..."}
+                 or {"id": ..., "status": "missing", "why": "..."}]}
 
 or {"unavailable": "why"} when PyTorch cannot be imported. Progress goes to stderr.
 Timing follows bench/policy.ts, the rules Benchmark.js applies on the JavaScript side.
@@ -19,9 +20,13 @@ Timing follows bench/policy.ts, the rules Benchmark.js applies on the JavaScript
 
 import json
 import math
+import os
 import statistics
 import sys
 import time
+
+# scripts/ssan_reference.py, the PyTorch SSA with the TypeScript module's layers and defaults.
+SCRIPTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "scripts")
 
 
 def conv_output(size, kernel, stride, padding):
@@ -91,6 +96,39 @@ def prepare_bottleneck(torch, F, s):
     return step
 
 
+class Missing(Exception):
+    """This PyTorch cannot run the case (the answer says why), as opposed to a case that failed."""
+
+
+def import_ssan_reference():
+    """scripts/ssan_reference.py, which builds on torchvision (through scripts/tiny_torchvision.py)."""
+    if SCRIPTS_DIR not in sys.path:
+        sys.path.insert(0, SCRIPTS_DIR)
+    try:
+        import ssan_reference
+    except ImportError as e:
+        raise Missing("scripts/ssan_reference.py cannot be imported (%s)" % e) from e
+    return ssan_reference
+
+
+def prepare_ssa(torch, s):
+    reference = import_ssan_reference()
+    # The default flags, as the TypeScript runners build it; a module starts in training mode.
+    block = reference.SSA(s["channels"], s["segments"])
+    with torch.no_grad():
+        block.bn.weight.normal_()  # gamma starts at 0, which would send only zeros back into the attention
+    shape = (s["clips"] * s["segments"], s["channels"], s["height"], s["width"])
+    x = torch.randn(*shape, requires_grad=True)
+    gy = torch.randn(*shape)
+
+    def step():
+        x.grad = None  # fresh gradients each call, not a sum over calls
+        block.zero_grad(set_to_none=True)
+        block(x).backward(gy)
+
+    return step
+
+
 def prepare(torch, F, spec):
     torch.manual_seed(0)
     kind = spec["kind"]
@@ -105,6 +143,8 @@ def prepare(torch, F, spec):
         return prepare_conv(torch, F, spec)
     if kind == "bottleneck":
         return prepare_bottleneck(torch, F, spec)
+    if kind == "ssa":
+        return prepare_ssa(torch, spec)
     raise ValueError("unknown benchmark kind " + repr(kind))
 
 
@@ -179,6 +219,9 @@ def main():
                             "samples": len(samples), "marginPercent": relative_margin_percent(samples)})
             print("  %s: median %.2f ms per call, %d sample(s)" % (case["title"], med * 1e3, len(samples)),
                   file=sys.stderr, flush=True)
+        except Missing as e:
+            results.append({"id": case["id"], "status": "missing", "why": str(e)})
+            print("  %s: missing (%s)" % (case["title"], e), file=sys.stderr, flush=True)
         except Exception as e:  # one failing case must not lose the others' results
             results.append({"id": case["id"], "status": "failed", "error": "%s: %s" % (type(e).__name__, e)})
             print("  %s: failed: %s" % (case["title"], e), file=sys.stderr, flush=True)

@@ -58,7 +58,25 @@ export interface BottleneckSpec {
   width: number;
 }
 
-export type Spec = GemmSpec | ConvSpec | BmmSpec | BottleneckSpec;
+/**
+ * One SSA block (the paper's separable self-attention, src/ssan/models/ssa.ts) with its default flags:
+ * C' = channels / 2, the channel branch, the shared value embedding, a 3x1x1 temporal query/key conv.
+ * Forward and backward in training mode on `clips` clips of `segments` frames each, the input
+ * [clips * segments, channels, height, width]. The output BatchNorm's scale is set to random values:
+ * at its initial zero the block is the identity and every gradient flowing back into the attention is
+ * zero, which is not the work of a trained block.
+ */
+export interface SSASpec {
+  kind: 'ssa';
+  clips: number;
+  /** Frames per clip, T (the module's numSegments). */
+  segments: number;
+  channels: number;
+  height: number;
+  width: number;
+}
+
+export type Spec = GemmSpec | ConvSpec | BmmSpec | BottleneckSpec | SSASpec;
 
 /** The spatial output size of a convolution along one dim (PyTorch's formula, dilation 1). */
 export function convOutputSize(size: number, kernel: number, stride: number, padding: number): number {
@@ -81,5 +99,10 @@ export function describeShape(spec: Spec): string {
       return `[${spec.batch},${spec.m},${spec.k}]x[${spec.batch},${spec.k},${spec.n}]`;
     case 'bottleneck':
       return `[${spec.batch},${spec.inPlanes},${spec.height},${spec.width}] planes ${spec.planes}`;
+    case 'ssa':
+      return (
+        `[${spec.clips * spec.segments},${spec.channels},${spec.height},${spec.width}] ` +
+        `(${spec.clips} clip${spec.clips === 1 ? '' : 's'} x ${spec.segments} frames)`
+      );
   }
 }

@@ -3,14 +3,15 @@
  * backend that registers itself (src/tensor/backends) shows up in the benchmarks with no edit here.
  *
  * GEMM, the batched product, the conv training step and the bottleneck go through the public ops
- * (F.matmul, F.conv2d, backward, ...), as a user's code does. The three single conv passes call the
- * registry's kernels directly, because no public op runs one backward pass alone; PyTorch's side uses
- * aten.convolution_backward with an output mask for the same reason.
+ * (F.matmul, F.conv2d, backward, ...), as a user's code does, and the SSA block is the model's own
+ * module (ssan.SSA). The three single conv passes call the registry's kernels directly, because no
+ * public op runs one backward pass alone; PyTorch's side uses aten.convolution_backward with an output
+ * mask for the same reason.
  */
-import { F, Tensor, kernel, manualSeed, ones, randn, registeredBackends, setBackend, zeros } from '../../src';
+import { F, Tensor, kernel, manualSeed, nn, ones, randn, registeredBackends, setBackend, ssan, zeros } from '../../src';
 import type { Backend } from '../../src';
 import type { ConvShape } from '../../src/tensor/kernels/conv';
-import { BottleneckSpec, ConvSpec, Spec, convOutputSize } from '../spec';
+import { BottleneckSpec, ConvSpec, SSASpec, Spec, convOutputSize } from '../spec';
 import { Prepared, Runner } from './runner';
 
 /**
@@ -120,6 +121,24 @@ function prepareBottleneck(s: BottleneckSpec): Prepared {
   };
 }
 
+function prepareSSA(s: SSASpec): Prepared {
+  // The default flags, which flops.ts counts; a module is in training mode (batch-statistics BN) as built.
+  const block = new ssan.SSA(s.channels, { numSegments: s.segments });
+  // γ starts at 0, which would send only zeros back into the attention.
+  if (block.bn.weight === null) throw new Error('bench ssa: the SSA block\'s output BatchNorm has no weight (affine off)');
+  nn.init.normal(block.bn.weight);
+  const shape = [s.clips * s.segments, s.channels, s.height, s.width];
+  const x = randn(shape, { requiresGrad: true });
+  const gy = randn(shape);
+  return {
+    call: () => {
+      x.grad = null; // fresh gradients each call, not a sum over calls
+      block.zeroGrad();
+      block.forward(x).backward(gy);
+    },
+  };
+}
+
 function prepare(spec: Spec): Prepared {
   manualSeed(0);
   switch (spec.kind) {
@@ -135,6 +154,8 @@ function prepare(spec: Spec): Prepared {
       return prepareConv(spec);
     case 'bottleneck':
       return prepareBottleneck(spec);
+    case 'ssa':
+      return prepareSSA(spec);
   }
 }
 

@@ -1,20 +1,25 @@
 /**
  * The flop counts behind every GFLOP/s the benchmarks print (bench/flops.ts): the project's shapes
  * against hand-computed values, the convolution count against an independent enumeration of the
- * kernel windows, and the throughput arithmetic. Benchmarks measure; nothing here times anything.
+ * kernel windows, the SSA block's count against the spec's figures and against ssan.summary, and the
+ * throughput arithmetic. Benchmarks measure; nothing here times anything.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bottleneckForwardMultiplyAdds, convMultiplyAdds, flopsOf, gflopsPerSecond } from '../../bench/flops';
+import {
+  bottleneckForwardMultiplyAdds, convMultiplyAdds, flopsOf, gflopsPerSecond, ssaForwardMultiplyAdds,
+} from '../../bench/flops';
 import { BenchCase } from '../../bench/case';
-import { ConvSpec } from '../../bench/spec';
+import { ConvSpec, SSASpec } from '../../bench/spec';
 import { cases as gemmCases } from '../../bench/gemm';
 import { cases as convCases } from '../../bench/conv';
 import { cases as attentionCases } from '../../bench/attention';
 import { cases as bottleneckCases } from '../../bench/bottleneck';
+import { cases as ssaCases } from '../../bench/ssa';
+import { ssan } from '../../src';
 import { RUNS } from '../helpers';
 
-const allCases: BenchCase[] = [...gemmCases, ...convCases, ...attentionCases, ...bottleneckCases];
+const allCases: BenchCase[] = [...gemmCases, ...convCases, ...attentionCases, ...bottleneckCases, ...ssaCases];
 const byId = (id: string) => {
   const c = allCases.find((x) => x.id === id);
   if (!c) throw new Error(`no bench case '${id}'`);
@@ -114,6 +119,65 @@ describe('bench/flops: convolution count against an enumeration of the windows',
       }),
       { numRuns: RUNS },
     );
+  });
+});
+
+/** The multiply-adds ssan.summary counts for one forward of the SSA block the benchmark builds. */
+function summaryMacs(s: SSASpec): number {
+  const block = new ssan.SSA(s.channels, { numSegments: s.segments });
+  return ssan.summary(block, [s.clips * s.segments, s.channels, s.height, s.width]).totalMacs;
+}
+
+describe('bench/flops: the SSA block', () => {
+  /** Millions of multiply-adds per frame, rounded to one decimal as the spec's table prints them. */
+  const perFrameMillions = (channels: number, size: number) => {
+    const spec: SSASpec = { kind: 'ssa', clips: 1, segments: 8, channels, height: size, width: size };
+    return Math.round(ssaForwardMultiplyAdds(spec) / spec.segments / 1e5) / 10;
+  };
+
+  it("matches ssan-spec §6.2's per-module costs at T = 8", () => {
+    // 128 at 28²: 19,267,584 qkv + 78,675,968 position + 6,422,528 channel + 19,267,584 temporal conv
+    // + 802,816 temporal attention + 6,422,528 W_z = 130,859,008 per frame.
+    expect(perFrameMillions(128, 28)).toBe(130.9);
+    expect(perFrameMillions(256, 14)).toBe(61.6);
+    expect(perFrameMillions(256, 28)).toBe(364.5);
+    // The formulas give 1,467,547,648 here; the spec prints 1,467.6, a rounding of 1,467.55.
+    expect(Math.abs(perFrameMillions(128, 56) - 1467.6)).toBeLessThanOrEqual(0.1 + 1e-9);
+  });
+
+  it('counts a call as the forward and a backward twice as costly, as the bottleneck does', () => {
+    const spec: SSASpec = { kind: 'ssa', clips: 2, segments: 8, channels: 128, height: 28, width: 28 };
+    expect(ssaForwardMultiplyAdds(spec)).toBe(16 * 130_859_008);
+    expect(flopsOf(spec)).toBe(2 * 16 * 130_859_008 * 3);
+  });
+
+  it("equals ssan.summary's total for the benchmark's own cases", () => {
+    for (const c of ssaCases) {
+      if (c.spec.kind !== 'ssa') throw new Error(`bench case ${c.id} has the wrong kind`);
+      expect(ssaForwardMultiplyAdds(c.spec), c.id).toBe(summaryMacs(c.spec));
+    }
+  });
+
+  it("equals ssan.summary's total on random small shapes", () => {
+    const spec = fc.record({
+      kind: fc.constant('ssa' as const),
+      clips: fc.integer({ min: 1, max: 2 }),
+      segments: fc.integer({ min: 1, max: 4 }),
+      channels: fc.integer({ min: 1, max: 6 }).map((half) => 2 * half),
+      height: fc.integer({ min: 1, max: 5 }),
+      width: fc.integer({ min: 1, max: 5 }),
+    });
+    fc.assert(
+      fc.property(spec, (s) => {
+        expect(ssaForwardMultiplyAdds(s)).toBe(summaryMacs(s));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('rejects channels the reduction does not divide', () => {
+    const odd: SSASpec = { kind: 'ssa', clips: 1, segments: 8, channels: 127, height: 28, width: 28 };
+    expect(() => ssaForwardMultiplyAdds(odd)).toThrow(/bench ssa: channels \(127\) must be divisible by the reduction 2/);
   });
 });
 

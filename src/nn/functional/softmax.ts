@@ -22,12 +22,42 @@ export function splitAtDim(shape: readonly number[], dim: number): DimSplit {
 }
 
 /**
+ * softmaxKernel for the last dim (attention rows, logits): each slice is one contiguous row, so the max
+ * and the sum are plain scalars; a separate loop because the general one's per-position arrays cost
+ * several times more per element when there is one position.
+ */
+function softmaxRows(x: ArrayLike<number>, out: TypedArray, rows: number, size: number, log: boolean): void {
+  for (let r = 0; r < rows; r++) {
+    const base = r * size;
+    let max = -Infinity;
+    for (let s = 0; s < size; s++) if (x[base + s] > max) max = x[base + s];
+    let total = 0;
+    for (let s = 0; s < size; s++) {
+      const e = Math.exp(x[base + s] - max);
+      total += e;
+      if (!log) out[base + s] = e;
+    }
+    if (log) {
+      const logTotal = Math.log(total);
+      for (let s = 0; s < size; s++) out[base + s] = x[base + s] - max - logTotal;
+    } else {
+      const scale = 1 / total;
+      for (let s = 0; s < size; s++) out[base + s] *= scale;
+    }
+  }
+}
+
+/**
  * Writes softmax (or its log) of each slice of `x` into `out`. The max of each slice is subtracted
  * before exp so that large logits cannot overflow. The inner index runs innermost so that memory is
  * read in order whatever the dim; `max` and `total` hold one value per inner position.
  */
 export function softmaxKernel(x: ArrayLike<number>, out: TypedArray, split: DimSplit, log: boolean): void {
   const { outer, size, inner } = split;
+  if (inner === 1) {
+    softmaxRows(x, out, outer, size, log);
+    return;
+  }
   const max = new Float64Array(inner);
   const total = new Float64Array(inner);
   for (let o = 0; o < outer; o++) {
@@ -69,6 +99,23 @@ function sliceSums(a: ArrayLike<number>, b: ArrayLike<number> | null, o: number,
   }
 }
 
+/** The backward below for last-dim slices: one contiguous row each, the row sum a scalar. */
+function softmaxRowsBackward(
+  g: ArrayLike<number>, y: ArrayLike<number>, out: TypedArray, rows: number, size: number, log: boolean,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const base = r * size;
+    let sum = 0;
+    if (log) {
+      for (let s = 0; s < size; s++) sum += g[base + s];
+      for (let s = 0; s < size; s++) out[base + s] = g[base + s] - Math.exp(y[base + s]) * sum;
+    } else {
+      for (let s = 0; s < size; s++) sum += g[base + s] * y[base + s];
+      for (let s = 0; s < size; s++) out[base + s] = y[base + s] * (g[base + s] - sum);
+    }
+  }
+}
+
 /** softmax, or its log when `log` is set; both backwards need only the saved output. */
 class Softmax extends Function<[Tensor]> {
   constructor(private readonly split: DimSplit, private readonly log: boolean) {
@@ -95,6 +142,10 @@ class Softmax extends Function<[Tensor]> {
     const { outer, size, inner } = this.split;
     const gx = empty(y.shape, y.dtype);
     const gd = g.data, yd = y.data, out = gx.data;
+    if (inner === 1) {
+      softmaxRowsBackward(gd, yd, out, outer, size, this.log);
+      return [gx];
+    }
     const sums = new Float64Array(inner);
     for (let o = 0; o < outer; o++) {
       sliceSums(gd, this.log ? null : yd, o, this.split, sums);

@@ -62,29 +62,29 @@ export function checkBlockOptions(op: string, channels: number, numSegments: num
 }
 
 /**
- * Turns scores [G, queries, keys] into attention weights. `contraction` is the length of the dot
- * products behind the scores: dividing by its square root keeps the softmax from saturating into a
- * one-hot map when it is large (25k-100k in the temporal branch).
- */
-export function attentionWeights(scores: Tensor, contraction: number, style: AttnScale): Tensor {
-  if (style === 'dot') return scores.div(scores.shape[scores.ndim - 1]);
-  const scaled = style === 'len' ? scores.mul(1 / Math.sqrt(contraction)) : scores;
-  return softmax(scaled, -1);
-}
-
-/**
- * Attention over token rows: queries [G, Q, d], keys [G, K, d], values [G, K, e] -> [G, Q, e], and the
- * weights [G, Q, K]. `transformScores` is a hook for variants that change the scores first (DANet).
+ * Attention: queries [G, Q, d] against keys given transposed, [G, d, K], weighting values [G, K, e];
+ * returns the output [G, Q, e] and the weights [G, Q, K]. Keys come transposed because that is how
+ * the blocks already hold them (channels by positions), so no copy is made to undo a transpose.
+ *
+ * The normalisation (`style`): 'len' divides the scores by √d, the length of the dot products, which
+ * keeps the softmax from saturating into a one-hot map when d is large (25k-100k in the temporal
+ * branch); 'dot' divides by the number of keys K and has no softmax. Either factor is applied to the
+ * queries rather than to the scores: the same products, on Q·d numbers instead of Q·K.
+ * `transformScores` lets a variant change the scores before the softmax (DANet).
  */
 export function attend(
   queries: Tensor,
-  keys: Tensor,
+  keysTransposed: Tensor,
   values: Tensor,
   style: AttnScale,
   transformScores: (scores: Tensor) => Tensor = (s) => s,
 ): { output: Tensor; weights: Tensor } {
-  const scores = transformScores(queries.matmul(keys.transpose(1, 2)));
-  const weights = attentionWeights(scores, queries.shape[2], style);
+  const [, , length] = queries.shape;
+  const numKeys = keysTransposed.shape[2];
+  const factor = style === 'len' ? 1 / Math.sqrt(length) : style === 'dot' ? 1 / numKeys : 1;
+  const scaled = factor === 1 ? queries : queries.mul(factor);
+  const scores = transformScores(scaled.matmul(keysTransposed));
+  const weights = style === 'dot' ? scores : softmax(scores, -1);
   return { output: weights.matmul(values), weights };
 }
 

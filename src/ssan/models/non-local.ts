@@ -163,7 +163,7 @@ export class NonLocal extends Module {
       rows = (t) => t.flatten(2).transpose(1, 2).reshape([groups, -1, inner]);
       back = (t) => t.reshape([batch, height * width, inner]).transpose(1, 2).reshape([batch, inner, height, width]);
     }
-    const attention = attend(rows(theta), rows(phi), rows(g), this.attnScale);
+    const attention = attend(rows(theta), rows(phi).transpose(1, 2), rows(g), this.attnScale);
     const output = x.add((this.bn as BatchNorm2d).forward((this.out as Conv2d).forward(back(attention.output))));
     this.attentionMaps = this.keepAttention
       ? { [this.kind === '1d' ? 'temporal' : 'position']: attention.weights.detach() }

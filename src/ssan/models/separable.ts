@@ -119,13 +119,13 @@ export function separableForward(
   const v = layers.value.forward(x).reshape([batch, inner, positions]);
 
   // Position branch: every position of a frame attends to every position of the same frame.
-  const position = attend(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2), config.attnScale);
+  const position = attend(q.transpose(1, 2), k, v.transpose(1, 2), config.attnScale);
   let xHat = position.output.transpose(1, 2);
   let channel: { output: Tensor; weights: Tensor } | null = null;
   if (config.channelBranch) {
     // Channel branch: the same q and k, now as C' rows of P features; no new parameters.
     const danet = config.camStyle === 'danet' ? (scores: Tensor) => scores.neg() : undefined;
-    channel = attend(q, k, v, config.attnScale, danet);
+    channel = attend(q, k.transpose(1, 2), v, config.attnScale, danet);
     xHat = xHat.add(channel.output);
   }
 
@@ -137,7 +137,7 @@ export function separableForward(
   else if (config.taValue === 'x_hat') temporalValue = xHat.reshape([clips, frames, -1]);
   else temporalValue = clipToFrameVectors((layers.temporalValue as Conv3d).forward(xHatClip));
   const temporal = attend(
-    clipToFrameVectors(temporalQuery), clipToFrameVectors(temporalKey), temporalValue, config.attnScale,
+    clipToFrameVectors(temporalQuery), clipToFrameVectors(temporalKey).transpose(1, 2), temporalValue, config.attnScale,
   );
   const y = temporal.output.reshape([batch, inner, height, width]);
   const output = x.add(layers.bn.forward(layers.out.forward(y)));

@@ -34,6 +34,18 @@ function runContiguous(op: BinaryOp, a: ArrayLike<number>, b: ArrayLike<number>,
   }
 }
 
+/** A tensor and a scalar (x * scale, x + 1): the scalar held in a local, not read through an index. */
+function runScalar(op: BinaryOp, a: ArrayLike<number>, b: number, out: TypedArray): void {
+  const n = out.length;
+  switch (op) {
+    case 'add': for (let j = 0; j < n; j++) out[j] = a[j] + b; break;
+    case 'sub': for (let j = 0; j < n; j++) out[j] = a[j] - b; break;
+    case 'mul': for (let j = 0; j < n; j++) out[j] = a[j] * b; break;
+    case 'div': for (let j = 0; j < n; j++) out[j] = a[j] / b; break;
+    case 'pow': for (let j = 0; j < n; j++) out[j] = Math.pow(a[j], b); break;
+  }
+}
+
 /** out[i] = a[i] op b[i] over the broadcast shape `outShape`. */
 export function binaryKernel(
   op: BinaryOp,
@@ -46,7 +58,7 @@ export function binaryKernel(
     return;
   }
   if (shapesEqual(aShape, outShape) && b.length === 1) {
-    run(op, out.length, a, 0, 1, b, 0, 0, out, 0);
+    runScalar(op, a, b[0], out);
     return;
   }
   const as = broadcastStrides(aShape, outShape);
