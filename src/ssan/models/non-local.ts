@@ -18,7 +18,7 @@ import { maxPool2d } from '../../nn/functional/pool';
 import {
   AttentionMaps, AttnScale, attend, checkBlockOptions, embeddingConv2d, splitClips, zeroInitBatchNorm,
 } from './attention-common';
-import { SeparableConfig, checkSeparableConfig, buildSeparableLayers, separableForward, separableOwnMacs } from './separable';
+import { SeparableConfig, SeparableLayers, buildSeparableLayers, separableForward, separableOwnMacs } from './separable';
 
 export type NonLocalKind = '3d' | '2d' | '1d' | '2d1d';
 const KINDS: readonly NonLocalKind[] = ['3d', '2d', '1d', '2d1d'];
@@ -66,8 +66,8 @@ export class NonLocal extends Module {
   readonly subSample: boolean;
   /** C', the embedding width. */
   readonly innerChannels: number;
-  /** The fused 2D+1D block's configuration (null for the other kinds). */
-  private readonly separable: SeparableConfig | null = null;
+  /** The fused 2D+1D block's configuration and its layers (the fields above), null for the other kinds. */
+  private readonly fused: { config: SeparableConfig; layers: SeparableLayers } | null = null;
   keepAttention: boolean;
   attentionMaps: AttentionMaps | null = null;
 
@@ -93,11 +93,11 @@ export class NonLocal extends Module {
       this.spatial = new NonLocal(channels, { ...child, kind: '2d' });
       this.temporal = new NonLocal(channels, { ...child, kind: '1d' });
     } else if (kind === '2d1d') {
-      this.separable = {
+      const config: SeparableConfig = {
         numSegments, reduction, attnScale, channelBranch: false, taValue: 'separate_g', temporalKernel: 1, camStyle: 'qk',
       };
-      checkSeparableConfig(op, channels, this.separable);
-      const layers = buildSeparableLayers(channels, this.innerChannels, this.separable);
+      const layers = buildSeparableLayers(channels, this.innerChannels, config);
+      this.fused = { config, layers };
       this.query = layers.query;
       this.key = layers.key;
       this.value = layers.value;
@@ -126,12 +126,9 @@ export class NonLocal extends Module {
         : null;
       return output;
     }
-    if (this.separable) {
-      const layers = {
-        query: this.query as Conv2d, key: this.key as Conv2d, value: this.value as Conv2d,
-        temporal: this.temporal as Conv3d, temporalValue: this.temporalValue, out: this.out as Conv2d, bn: this.bn as BatchNorm2d,
-      };
-      const { output, maps } = separableForward('NonLocal(2d1d)', layers, this.separable, x, this.keepAttention);
+    if (this.fused) {
+      const { config, layers } = this.fused;
+      const { output, maps } = separableForward('NonLocal(2d1d)', layers, config, x, this.keepAttention);
       this.attentionMaps = maps;
       return output;
     }
@@ -151,19 +148,28 @@ export class NonLocal extends Module {
       phi = maxPool2d(phi, { kernelSize: 2, stride: 2 });
       g = maxPool2d(g, { kernelSize: 2, stride: 2 });
     }
-    // Token rows [groups, tokens, features] for each kind; `back` undoes it for the output.
+    // Each kind as attention over tokens: `rows` gives queries and values as [groups, tokens, features],
+    // `columns` the keys as [groups, features, tokens] (no transpose to undo), `back` restores frames.
     let rows: (t: Tensor) => Tensor;
+    let columns: (t: Tensor) => Tensor;
     let back: (t: Tensor) => Tensor;
     if (this.kind === '1d') {
+      // A frame is one token of C'·H·W features.
       rows = (t) => t.reshape([clips, frames, -1]);
+      columns = (t) => rows(t).transpose(1, 2);
       back = (t) => t.reshape([batch, inner, height, width]);
+    } else if (this.kind === '2d') {
+      // A frame's positions are its tokens.
+      rows = (t) => t.flatten(2).transpose(1, 2);
+      columns = (t) => t.flatten(2);
+      back = (t) => t.transpose(1, 2).reshape([batch, inner, height, width]);
     } else {
-      // A frame's positions as rows of C' features; '3d' then lines up a clip's frames one after another.
-      const groups = this.kind === '3d' ? clips : batch;
-      rows = (t) => t.flatten(2).transpose(1, 2).reshape([groups, -1, inner]);
+      // The positions of all T frames of a clip, one frame after another, are the clip's tokens.
+      rows = (t) => t.flatten(2).transpose(1, 2).reshape([clips, -1, inner]);
+      columns = (t) => t.reshape([clips, frames, inner, -1]).permute([0, 2, 1, 3]).reshape([clips, inner, -1]);
       back = (t) => t.reshape([batch, height * width, inner]).transpose(1, 2).reshape([batch, inner, height, width]);
     }
-    const attention = attend(rows(theta), rows(phi).transpose(1, 2), rows(g), this.attnScale);
+    const attention = attend(rows(theta), columns(phi), rows(g), this.attnScale);
     const output = x.add((this.bn as BatchNorm2d).forward((this.out as Conv2d).forward(back(attention.output))));
     this.attentionMaps = this.keepAttention
       ? { [this.kind === '1d' ? 'temporal' : 'position']: attention.weights.detach() }
@@ -174,7 +180,7 @@ export class NonLocal extends Module {
   /** Multiply-adds of the attention products for an input shape (ssan-spec §6.2). */
   ownMacs(inputShape: readonly number[]): number {
     if (this.spatial) return 0; // its two children count their own
-    if (this.separable) return separableOwnMacs(this.innerChannels, this.separable, inputShape);
+    if (this.fused) return separableOwnMacs(this.innerChannels, this.fused.config, inputShape);
     const [batch, , height, width] = inputShape;
     const positions = height * width;
     const keys = this.subSample ? Math.floor(height / 2) * Math.floor(width / 2) : positions;

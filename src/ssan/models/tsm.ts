@@ -91,6 +91,7 @@ export class TemporalShift extends Module {
 
   /** Frames [N·T, C, H, W] -> the same shape, a fold of channels moved one frame each way. */
   forward(x: Tensor): Tensor {
+    // The shift takes any channel count, so the check is of the rank and of whole clips only.
     const channels = x instanceof Tensor && x.ndim === 4 ? x.shape[1] : -1;
     const { clips, frames } = splitClips('TemporalShift', x, channels, this.numSegments);
     const fold = Math.floor(channels / this.shiftDiv);
