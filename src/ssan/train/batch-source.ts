@@ -1,0 +1,20 @@
+/**
+ * What training and evaluation need from a data loader. ClipLoader (src/ssan/data/loader.ts) is one;
+ * tests use small in-memory ones.
+ */
+import type { Tensor } from '../../tensor/tensor';
+
+export interface ClipBatchLike {
+  /** float [B x numClips, T, 3, H, W]; the clips of one video are adjacent. */
+  clips: Tensor;
+  /** int32 [B]. */
+  labels: Tensor;
+}
+
+export interface BatchSource {
+  readonly batchesPerEpoch: number;
+  /** The batches of epoch `epoch` (0-based), the same ones each time it is asked for, from `startBatch` on. */
+  epoch(epoch: number, opts?: { startBatch?: number }): AsyncIterable<ClipBatchLike>;
+  /** Videos dropped from the last epoch (a missing or corrupt frame), with the reason. */
+  readonly lastEpochSkipped: readonly { id: string; reason: string }[];
+}
