@@ -1,2 +1,4 @@
-/** ssan: the paper's models (and, as they arrive, its data, training loop and retrieval). */
+/** ssan: the paper's models, its datasets and data pipeline (ssan.data), and the training loop (ssan.train). */
 export * from './models';
+export * as data from './data';
+export * as train from './train';
