@@ -9,6 +9,8 @@ export interface ClipBatchLike {
   clips: Tensor;
   /** int32 [B]. */
   labels: Tensor;
+  /** Which videos of the split these are (to line up the predictions of several models). */
+  recordIndices?: number[];
 }
 
 export interface BatchSource {

@@ -2,7 +2,8 @@
  * Evaluation: one model or an ensemble, one clip per video or several. Every clip of every model gives a
  * softmax; a video's score is their mean (the paper's SSA_En averages models; spec §7.3), and its loss
  * is -log of the mean probability of its class, which for one model and one clip is the cross-entropy
- * of its logits.
+ * of its logits. Models of an ensemble may read different sources (8 and 16 frames, say): predictions
+ * are matched by video.
  */
 import type { Module } from '../../nn/module';
 import { noGrad } from '../../autograd/grad-mode';
@@ -27,70 +28,119 @@ export interface EvaluationResult extends ClassificationMetrics {
 
 type Forward = Module & { forward(x: Tensor): Tensor };
 
+/** One model's predictions: per video (by its position in the source), log of the mean softmax of its clips. */
+export interface Predictions {
+  numClasses: number;
+  logProbs: Map<number, Float64Array>;
+  labels: Map<number, number>;
+  skipped: { id: string; reason: string }[];
+}
+
+/** Evaluates a model, or an ensemble reading the same source. */
 export async function evaluate(models: Forward | Forward[], source: BatchSource, opts: EvaluateOptions): Promise<EvaluationResult> {
   const list = Array.isArray(models) ? models : [models];
   if (list.length === 0) throw new Error('evaluate: expected at least one model');
-  const { numClasses, numClips = 1 } = opts;
-  const wasTraining = list.map((m) => m.training);
-  list.forEach((m) => m.eval());
-  const meter = new ClassificationMeter(numClasses);
+  return scorePredictions(await collect(list, source, opts));
+}
+
+/** One model's predictions on a source, to combine with scorePredictions. */
+export async function predict(model: Forward, source: BatchSource, opts: EvaluateOptions): Promise<Predictions> {
+  const [result] = await collect([model], source, opts);
+  return result;
+}
+
+async function collect(models: Forward[], source: BatchSource, opts: EvaluateOptions): Promise<Predictions[]> {
+  const perModel = models.map(() => ({ logProbs: new Map<number, Float64Array>(), labels: new Map<number, number>() }));
+  const wasTraining = models.map((m) => m.training);
+  models.forEach((m) => m.eval());
   let done = 0;
+  let position = 0;
   try {
     for await (const batch of source.epoch(opts.epoch ?? 0)) {
-      const labels = batch.labels.data;
-      const logProbs = noGrad(() => list.map((m) => logSoftmaxRows(m.forward(batch.clips), numClasses)));
-      const scores = meanLogProbabilities(logProbs, labels.length, numClips, numClasses);
-      let lossSum = 0;
-      for (let i = 0; i < labels.length; i++) lossSum -= scores[i * numClasses + labels[i]];
-      meter.add(scores, labels, lossSum / labels.length);
+      const keys = videoKeys(batch.recordIndices, batch.labels.shape[0], position);
+      position += keys.length;
+      models.forEach((m, i) => addBatch(perModel[i], m, batch.clips, batch.labels, keys, opts));
       opts.onBatch?.(++done, source.batchesPerEpoch);
     }
   } finally {
-    list.forEach((m, i) => m.train(wasTraining[i]));
+    models.forEach((m, i) => m.train(wasTraining[i]));
   }
-  return { ...meter.result(), skipped: [...source.lastEpochSkipped] };
+  return perModel.map((p) => ({ numClasses: opts.numClasses, ...p, skipped: [...source.lastEpochSkipped] }));
+}
+
+/**
+ * Metrics of the mean softmax of several predictions (one model: its own). A video counts when every
+ * prediction has it; one that a source skipped is left out and reported.
+ */
+export function scorePredictions(predictions: Predictions[]): EvaluationResult {
+  if (predictions.length === 0) throw new Error('scorePredictions: expected at least one set of predictions');
+  const numClasses = predictions[0].numClasses;
+  const meter = new ClassificationMeter(numClasses);
+  const skipped = new Map<string, { id: string; reason: string }>();
+  for (const p of predictions) for (const s of p.skipped) skipped.set(s.id, s);
+  for (const [key, label] of predictions[0].labels) {
+    const rows = predictions.map((p) => p.logProbs.get(key));
+    if (rows.some((r) => r === undefined)) continue;
+    const scores = logMeanExp(rows as Float64Array[], numClasses);
+    meter.add(scores, [label], -scores[label]);
+  }
+  return { ...meter.result(), skipped: [...skipped.values()] };
+}
+
+function videoKeys(recordIndices: number[] | undefined, videos: number, position: number): number[] {
+  if (recordIndices && recordIndices.length === videos) return recordIndices;
+  return Array.from({ length: videos }, (_, i) => position + i);
+}
+
+function addBatch(
+  into: { logProbs: Map<number, Float64Array>; labels: Map<number, number> },
+  model: Forward, clips: Tensor, labels: Tensor, keys: number[], opts: EvaluateOptions,
+): void {
+  const { numClasses, numClips = 1 } = opts;
+  const logits = noGrad(() => model.forward(clips));
+  if (logits.ndim !== 2 || logits.shape[1] !== numClasses || logits.shape[0] !== keys.length * numClips) {
+    throw new Error(
+      `evaluate: the model gave logits of shape [${logits.shape.join(', ')}] for ${keys.length} videos x ${numClips} clips; ` +
+        `expected [${keys.length * numClips}, ${numClasses}]`,
+    );
+  }
+  const rows = logSoftmaxRows(logits.data, numClasses);
+  keys.forEach((key, v) => {
+    into.logProbs.set(key, logMeanExp(rows.slice(v * numClips, (v + 1) * numClips), numClasses));
+    into.labels.set(key, labels.data[v]);
+  });
 }
 
 /** log softmax of each row of logits [rows, classes], in float64. */
-function logSoftmaxRows(logits: Tensor, numClasses: number): Float64Array {
-  if (logits.ndim !== 2 || logits.shape[1] !== numClasses) {
-    throw new Error(`evaluate: the model gave logits of shape [${logits.shape.join(', ')}]; expected [clips, ${numClasses}]`);
-  }
-  const x = logits.data;
-  const out = new Float64Array(x.length);
-  for (let r = 0; r < logits.shape[0]; r++) {
+function logSoftmaxRows(x: ArrayLike<number>, numClasses: number): Float64Array[] {
+  const rows: Float64Array[] = [];
+  for (let r = 0; r < x.length / numClasses; r++) {
     const row = r * numClasses;
     let max = -Infinity;
     for (let j = 0; j < numClasses; j++) max = Math.max(max, x[row + j]);
     let sum = 0;
     for (let j = 0; j < numClasses; j++) sum += Math.exp(x[row + j] - max);
     const logSum = max + Math.log(sum);
-    for (let j = 0; j < numClasses; j++) out[row + j] = x[row + j] - logSum;
+    const out = new Float64Array(numClasses);
+    for (let j = 0; j < numClasses; j++) out[j] = x[row + j] - logSum;
+    rows.push(out);
   }
-  return out;
+  return rows;
 }
 
 /**
- * log of the mean over models and clips of the softmax probabilities, per video: [videos, classes]. Taken
- * through log-sum-exp so that a confident wrong answer gives a large finite loss, not log(0).
+ * log of the mean of exp(rows), per class: the log of the averaged probabilities, taken through
+ * log-sum-exp so that a confident wrong answer gives a large finite loss, not log(0).
  */
-function meanLogProbabilities(logProbs: Float64Array[], videos: number, numClips: number, numClasses: number): Float64Array {
-  const rows = videos * numClips;
-  for (const lp of logProbs) {
-    if (lp.length !== rows * numClasses) {
-      throw new Error(`evaluate: ${lp.length / numClasses} clips of logits for ${videos} videos x ${numClips} clips; expected ${rows}`);
-    }
-  }
-  const out = new Float64Array(videos * numClasses);
-  const logCount = Math.log(logProbs.length * numClips);
-  for (let v = 0; v < videos; v++) {
-    for (let j = 0; j < numClasses; j++) {
-      let max = -Infinity;
-      for (const lp of logProbs) for (let k = 0; k < numClips; k++) max = Math.max(max, lp[(v * numClips + k) * numClasses + j]);
-      let sum = 0;
-      for (const lp of logProbs) for (let k = 0; k < numClips; k++) sum += Math.exp(lp[(v * numClips + k) * numClasses + j] - max);
-      out[v * numClasses + j] = max + Math.log(sum) - logCount;
-    }
+function logMeanExp(rows: Float64Array[], numClasses: number): Float64Array {
+  const out = new Float64Array(numClasses);
+  const logCount = Math.log(rows.length);
+  for (let j = 0; j < numClasses; j++) {
+    let max = -Infinity;
+    for (const r of rows) max = Math.max(max, r[j]);
+    let sum = 0;
+    for (const r of rows) sum += Math.exp(r[j] - max);
+    out[j] = max + Math.log(sum) - logCount;
   }
   return out;
 }

@@ -53,8 +53,9 @@ export function renderSyntheticVideo(classIndex: number, rng: Generator, size: S
   const { action, reversed } = syntheticClassAction(classIndex);
   checkSize(size);
   const { width, height, numFrames } = size;
-  // Camera shake of up to 1-2 px at 64 px (1 px below that); the background is rendered that much larger.
-  const maxShake = Math.max(1, Math.round(Math.min(width, height) / 32));
+  // Camera shake of up to 1 px at 64 px (2 px at 128): enough that no pixel is static, small beside the
+  // object's motion between sampled frames (a few px), which is what an order-aware model must see.
+  const maxShake = Math.max(1, Math.round(Math.min(width, height) / 64));
   const background = texturedBackground(rng, width + 2 * maxShake, height + 2 * maxShake);
   const scene = planScene(action, rng, { width, height, numFrames });
   const still = distractor(rng, width, height, scene.objectShape, scene.objectHue);

@@ -1,0 +1,92 @@
+/**
+ * A run's settings as one JSON object, and what is built from it: the model, the clip transforms and the
+ * loaders. Checkpoints keep the object (FitOptions.config), so evaluation and resume rebuild exactly the
+ * model that was trained.
+ */
+import { createModel } from '../models/create-model';
+import type { Arch } from '../models/create-model';
+import type { TSN } from '../models/tsn';
+import type { Placement } from '../models/placement';
+import type { AttnScale } from '../models/attention-common';
+import { ClipLoader } from '../data/loader';
+import type { ClipTransform } from '../data/transforms';
+import type { VideoSplit } from '../data/types';
+
+export interface ExperimentConfig {
+  arch: Arch;
+  depth: 18 | 34 | 50 | 101;
+  /** ResNet base width (64 is torchvision's). */
+  width: number;
+  numClasses: number;
+  /** Frames per clip, T. */
+  numSegments: number;
+  /** Where the attention blocks go; the spec's placement A unless given. */
+  placement?: Placement;
+  /** The attention score scale of SSA and the non-local blocks (spec §12 `attn_scale`). */
+  attnScale?: AttnScale;
+  /** SSA's ablation switches (Table 5). */
+  ssa?: { channelBranch?: boolean; taValue?: 'shared_v' | 'x_hat' | 'separate_g'; temporalKernel?: 3 | 1 };
+  /** The non-local 2D+1D block's form. */
+  nlFusion?: 'fused' | 'stacked';
+  dropout: number;
+  /** Spatial pipeline (spec §7.2). */
+  aug: 'paper' | 'tsn_msc';
+  resize: number;
+  crop: number;
+  /** Horizontal flip in training: never for Something-Something (labels say left and right). */
+  flip: boolean;
+}
+
+/** The paper's model and input on ResNet-50 (spec §2, §7.2). */
+export const PAPER_CONFIG: Omit<ExperimentConfig, 'numClasses'> = {
+  arch: 'ssan', depth: 50, width: 64, numSegments: 8, dropout: 0.5, aug: 'paper', resize: 256, crop: 224, flip: false,
+};
+
+export function buildModel(config: ExperimentConfig): TSN {
+  const attnScale = config.attnScale === undefined ? {} : { attnScale: config.attnScale };
+  return createModel({
+    arch: config.arch,
+    depth: config.depth,
+    width: config.width,
+    numClasses: config.numClasses,
+    numSegments: config.numSegments,
+    placement: config.placement ?? defaultPlacement(config.depth),
+    ssa: { ...attnScale, ...config.ssa },
+    nl: { ...attnScale, ...(config.nlFusion ? { fusion: config.nlFusion } : {}) },
+    dropout: config.dropout,
+  });
+}
+
+/**
+ * The spec's placement A (two blocks of res3 and three of res4) where the net has them; ResNet-18 and -34
+ * have too few blocks in layer2 for {1, 3}, so they get the last block of layer2 and of layer3 (one
+ * attention block per stage, after the stage's first block, as A_odd does).
+ */
+export function defaultPlacement(depth: ExperimentConfig['depth']): Placement {
+  return depth === 18 ? { layer2: [1], layer3: [1] } : 'A_odd';
+}
+
+export function clipTransform(config: ExperimentConfig, train: boolean): ClipTransform {
+  return { aug: config.aug, resize: config.resize, crop: config.crop, train, flip: train && config.flip };
+}
+
+export interface LoaderSettings {
+  batchSize: number;
+  seed: number;
+  workers: number;
+  onWarning?: (message: string) => void;
+}
+
+export function trainLoader(split: VideoSplit, config: ExperimentConfig, s: LoaderSettings): ClipLoader {
+  return new ClipLoader(split, {
+    numSegments: config.numSegments, batchSize: s.batchSize, train: true, transform: clipTransform(config, true),
+    seed: s.seed, workers: s.workers, onWarning: s.onWarning,
+  });
+}
+
+export function evalLoader(split: VideoSplit, config: ExperimentConfig, s: LoaderSettings & { numClips?: number }): ClipLoader {
+  return new ClipLoader(split, {
+    numSegments: config.numSegments, batchSize: s.batchSize, train: false, transform: clipTransform(config, false),
+    seed: s.seed, workers: s.workers, numClips: s.numClips ?? 1, onWarning: s.onWarning,
+  });
+}
