@@ -9,6 +9,7 @@
  * rebuilt exactly; --data and --format point at another copy of the dataset.
  */
 import { parseArgs } from 'util';
+import '../src'; // installs the tensor methods (t.add, t.flatten, ...) the models use
 import { loadCheckpoint, readCheckpointInfo } from '../src/optim/checkpoint';
 import { DATA_FORMATS } from '../src/ssan/data/open-split';
 import type { DataFormat } from '../src/ssan/data/open-split';

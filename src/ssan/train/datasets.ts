@@ -12,9 +12,9 @@ import type { VideoSplit } from '../data/types';
 /** Where the synthetic set goes, relative to the working folder. */
 export const SYNTHETIC_ROOT = path.join('data', 'synthetic-sth');
 
-/** The synthetic set the main job trains on: 12 classes x (80 + 20) videos of 12-20 frames. */
+/** The synthetic set the main job trains on: 12 classes x (80 + 20) videos of 16 frames (a multiple of T = 8, see SyntheticSthOptions.minFrames), 48x48. */
 export const SYNTHETIC_SET: Partial<SyntheticSthSettings> = {
-  seed: 0, trainPerClass: 80, valPerClass: 20, minFrames: 12, maxFrames: 20, width: 48, height: 48,
+  seed: 0, trainPerClass: 80, valPerClass: 20, minFrames: 16, maxFrames: 16, width: 48, height: 48,
 };
 
 export interface DataChoice {

@@ -23,7 +23,12 @@ export interface SyntheticSthOptions {
   seed?: number;
   trainPerClass?: number;
   valPerClass?: number;
-  /** Each video has a number of frames drawn uniformly from [minFrames, maxFrames]. */
+  /**
+   * Each video has a number of frames drawn uniformly from [minFrames, maxFrames] (default 16). Keep the
+   * counts multiples of the clip length T when training on the set: TSN's training sampling never picks the
+   * last (numFrames mod T) frames, and in a time-reversed pair those frames are the end of one class's
+   * motion and the start of the other's, a position cue that tells the pair apart without frame order.
+   */
   minFrames?: number;
   maxFrames?: number;
   width?: number;
@@ -61,7 +66,7 @@ export interface SyntheticSthSummary {
 }
 
 export const DEFAULT_SYNTHETIC_SETTINGS: Readonly<SyntheticSthSettings> = Object.freeze({
-  seed: 0, trainPerClass: 80, valPerClass: 20, minFrames: 12, maxFrames: 20, width: 64, height: 64, quality: 90,
+  seed: 0, trainPerClass: 80, valPerClass: 20, minFrames: 16, maxFrames: 16, width: 64, height: 64, quality: 90,
 });
 
 /** File names of the V1 layout. */
