@@ -17,7 +17,8 @@ import { parseArgs } from 'util';
 import { manualSeed } from '../src';
 import { buildModel, evalLoader, ExperimentConfig, trainLoader } from '../src/ssan/train/experiment';
 import { openTrainVal } from '../src/ssan/train/datasets';
-import { fit, paperRecipe } from '../src/ssan/train';
+import { fit, formatPercent, paperRecipe } from '../src/ssan/train';
+import { intOption } from './cli-args';
 import { SYNTHETIC_RUN } from './synthetic-run';
 
 type Change = Partial<ExperimentConfig>;
@@ -49,8 +50,8 @@ async function main(): Promise<void> {
   const wanted = values.rows ? values.rows.split(',') : ROWS.map((r) => r.key);
   const unknown = wanted.filter((k) => !ROWS.some((r) => r.key === k));
   if (unknown.length > 0) throw new Error(`--rows: unknown ${unknown.join(', ')}; rows are ${ROWS.map((r) => r.key).join(', ')}`);
-  const epochs = Number(values.epochs ?? SYNTHETIC_RUN.epochs);
-  const seed = Number(values.seed ?? 0);
+  const epochs = intOption(values.epochs, 'epochs', 1) ?? SYNTHETIC_RUN.epochs;
+  const seed = intOption(values.seed, 'seed') ?? 0;
   const outRoot = values.out ?? path.join('runs', 'compare');
   const splits = openTrainVal({ log: (l) => console.log(l) });
 
@@ -69,11 +70,11 @@ async function main(): Promise<void> {
     try {
       const run = await fit({
         model, train, val, numClasses: config.numClasses, recipe, epochs, outDir: path.join(outRoot, row.key),
-        config: { config, recipe, epochs, seed } as never, progress: null, handleInterrupt: false,
+        config: { config, recipe, epochs, seed }, progress: null, handleInterrupt: false,
       });
       const last = run.history[run.history.length - 1];
       const minutes = (performance.now() - started) / 60000;
-      results.push(`| ${row.name} | ${row.table} | ${params.toLocaleString('en-US')} | ${pct(last.valTop1)} | ${pct(run.best?.valTop1)} | ${pct(last.valTop5)} | ${minutes.toFixed(1)} |`);
+      results.push(`| ${row.name} | ${row.table} | ${params.toLocaleString('en-US')} | ${formatPercent(last.valTop1)} | ${formatPercent(run.best?.valTop1)} | ${formatPercent(last.valTop5)} | ${minutes.toFixed(1)} |`);
     } finally {
       await Promise.all([train.close(), val.close()]);
     }
@@ -90,10 +91,6 @@ async function main(): Promise<void> {
   console.log(`\n${table}`);
   fs.mkdirSync(outRoot, { recursive: true });
   fs.writeFileSync(path.join(outRoot, 'table.md'), `${table}\n`);
-}
-
-function pct(x: number | null | undefined): string {
-  return x === null || x === undefined ? '-' : `${(100 * x).toFixed(1)}%`;
 }
 
 main().catch((err) => {

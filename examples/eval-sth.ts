@@ -9,13 +9,12 @@
  * rebuilt exactly; --data and --format point at another copy of the dataset.
  */
 import { parseArgs } from 'util';
-import '../src'; // installs the tensor methods (t.add, t.flatten, ...) the models use
-import { loadCheckpoint, readCheckpointInfo } from '../src/optim/checkpoint';
+import { loadCheckpoint } from '../src/optim/checkpoint';
 import { DATA_FORMATS } from '../src/ssan/data/open-split';
-import type { DataFormat } from '../src/ssan/data/open-split';
 import { openTrainVal } from '../src/ssan/train/datasets';
-import { buildModel, evalLoader, ExperimentConfig } from '../src/ssan/train/experiment';
-import { predict, scorePredictions, Predictions, EvaluationResult } from '../src/ssan/train';
+import { buildModel, evalLoader, readRunSettings } from '../src/ssan/train/experiment';
+import { formatPercent, predict, scorePredictions, Predictions, EvaluationResult } from '../src/ssan/train';
+import { choiceOption, intOption } from './cli-args';
 
 const USAGE = `Evaluate checkpoints of examples/train-sth.ts on the validation split.
 
@@ -30,18 +29,6 @@ usage: npx ts-node examples/eval-sth.ts [options] CHECKPOINT [CHECKPOINT ...]
 Several checkpoints are evaluated alone and then as an ensemble (mean of their softmax scores).
 `;
 
-interface SavedRun {
-  config: ExperimentConfig;
-  data: { root: string; format: DataFormat };
-  seed: number;
-}
-
-function savedRun(file: string): SavedRun {
-  const run = (readCheckpointInfo(file).extra as { config?: SavedRun }).config;
-  if (!run?.config || !run.data) throw new Error(`eval-sth: ${file} holds no run settings; was it written by train-sth.ts?`);
-  return run;
-}
-
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     options: {
@@ -55,17 +42,11 @@ async function main(): Promise<void> {
     if (!values.help) process.exitCode = 1;
     return;
   }
-  const numClips = Number(values.clips ?? 1);
-  const batchSize = Number(values.batch ?? 8);
-  if (!Number.isInteger(numClips) || numClips < 1) throw new Error(`--clips must be a positive integer; got '${values.clips}'`);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`--batch must be a positive integer; got '${values.batch}'`);
-  if (values.format !== undefined && !DATA_FORMATS.includes(values.format as DataFormat)) {
-    throw new Error(`--format must be one of ${DATA_FORMATS.join(', ')}; got '${values.format}'`);
-  }
-
-  const runs = positionals.map(savedRun);
+  const numClips = intOption(values.clips, 'clips', 1) ?? 1;
+  const batchSize = intOption(values.batch, 'batch', 1) ?? 8;
+  const runs = positionals.map((file) => readRunSettings(file, 'eval-sth'));
   const root = values.data ?? runs[0].data.root;
-  const format = (values.format as DataFormat | undefined) ?? runs[0].data.format;
+  const format = choiceOption(values.format, 'format', DATA_FORMATS) ?? runs[0].data.format;
   const { val } = openTrainVal({ root, format, log: (l) => console.log(l) });
   console.log(`${val.records.length} validation videos in ${root}, ${numClips} clip(s) per video, centre crop`);
 
@@ -90,8 +71,7 @@ async function main(): Promise<void> {
 }
 
 function report(what: string, r: EvaluationResult): void {
-  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  console.log(`${what}: top-1 ${pct(r.top1)}  top-5 ${pct(r.top5)}  loss ${r.loss.toFixed(4)}  on ${r.count} videos` +
+  console.log(`${what}: top-1 ${formatPercent(r.top1)}  top-5 ${formatPercent(r.top5)}  loss ${r.loss.toFixed(4)}  on ${r.count} videos` +
     (r.skipped.length > 0 ? ` (${r.skipped.length} skipped)` : ''));
 }
 

@@ -11,14 +11,16 @@
  */
 import path from 'path';
 import { parseArgs } from 'util';
-import { manualSeed, nn, ssan } from '../src';
-import { readCheckpointInfo } from '../src/optim/checkpoint';
+import { manualSeed, nn } from '../src';
 import { ARCHS } from '../src/ssan/models/create-model';
 import { DATA_FORMATS } from '../src/ssan/data/open-split';
-import type { DataFormat } from '../src/ssan/data/open-split';
 import { openTrainVal } from '../src/ssan/train/datasets';
-import { buildModel, evalLoader, ExperimentConfig, PAPER_CONFIG, trainLoader } from '../src/ssan/train/experiment';
-import { fit, paperRecipe, TrainRecipe, runFiles } from '../src/ssan/train';
+import {
+  buildModel, evalLoader, ExperimentConfig, PAPER_CONFIG, readRunSettings, RunSettings, trainLoader,
+} from '../src/ssan/train/experiment';
+import { withoutUndefined } from '../src/ssan/train/without-undefined';
+import { fit, formatPercent, paperRecipe, runFiles } from '../src/ssan/train';
+import { choiceOption, intOption } from './cli-args';
 import { SYNTHETIC_RUN } from './synthetic-run';
 
 const USAGE = `Train and evaluate SSAN on a Something-Something-format dataset.
@@ -53,14 +55,6 @@ training (the paper's recipe: Nesterov SGD, weight decay 5e-4, warm-up, plateau,
   --help             this text
 `;
 
-interface RunSettings {
-  config: ExperimentConfig;
-  recipe: TrainRecipe;
-  epochs: number;
-  seed: number;
-  data: { root: string; format: DataFormat };
-}
-
 function parse() {
   const { values } = parseArgs({
     options: {
@@ -75,19 +69,6 @@ function parse() {
   return values;
 }
 
-function int(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer; got '${value}'`);
-  return n;
-}
-
-function oneOf<T extends string>(value: string | undefined, name: string, allowed: readonly T[]): T | undefined {
-  if (value === undefined) return undefined;
-  if (!allowed.includes(value as T)) throw new Error(`--${name} must be one of ${allowed.join(', ')}; got '${value}'`);
-  return value as T;
-}
-
 async function main(): Promise<void> {
   const args = parse();
   if (args.help) {
@@ -96,30 +77,30 @@ async function main(): Promise<void> {
   }
   const log = (line: string) => console.log(line);
   const started = performance.now();
-  const splits = openTrainVal({ root: args.data, format: oneOf(args.format, 'format', DATA_FORMATS), log });
+  const splits = openTrainVal({ root: args.data, format: choiceOption(args.format, 'format', DATA_FORMATS), log });
   const base = splits.synthetic ? SYNTHETIC_RUN : { config: PAPER_CONFIG, recipe: { accumulate: 8 }, epochs: 80 };
 
   const config: ExperimentConfig = {
     ...base.config,
     numClasses: splits.train.classes.length,
-    ...defined({
-      arch: oneOf(args.arch, 'arch', ARCHS),
-      depth: oneOf(args.depth, 'depth', ['18', '34', '50', '101'] as const) && (Number(args.depth) as ExperimentConfig['depth']),
-      width: int(args.width, 'width'),
-      numSegments: int(args.segments, 'segments'),
-      attnScale: oneOf(args['attn-scale'], 'attn-scale', ['len', 'none', 'dot'] as const),
-      resize: int(args.resize, 'resize'),
-      crop: int(args.crop, 'crop'),
+    ...withoutUndefined({
+      arch: choiceOption(args.arch, 'arch', ARCHS),
+      depth: args.depth === undefined ? undefined : (Number(choiceOption(args.depth, 'depth', ['18', '34', '50', '101'] as const)) as ExperimentConfig['depth']),
+      width: intOption(args.width, 'width', 1),
+      numSegments: intOption(args.segments, 'segments', 1),
+      attnScale: choiceOption(args['attn-scale'], 'attn-scale', ['len', 'none', 'dot'] as const),
+      resize: intOption(args.resize, 'resize', 1),
+      crop: intOption(args.crop, 'crop', 1),
     }),
   };
-  const batchSize = int(args.batch, 'batch') ?? 8;
-  const accumulate = int(args.accumulate, 'accumulate') ?? base.recipe.accumulate ?? 1;
+  const batchSize = intOption(args.batch, 'batch', 1) ?? 8;
+  const accumulate = intOption(args.accumulate, 'accumulate', 1) ?? base.recipe.accumulate ?? 1;
   const lr = args.lr === undefined ? base.recipe.lr : Number(args.lr);
   const wanted: RunSettings = {
     config,
     recipe: paperRecipe({ ...base.recipe, batchSize, accumulate, lr }),
-    epochs: int(args.epochs, 'epochs') ?? base.epochs,
-    seed: int(args.seed, 'seed') ?? 0,
+    epochs: intOption(args.epochs, 'epochs') ?? base.epochs,
+    seed: intOption(args.seed, 'seed') ?? 0,
     data: { root: path.resolve(splits.root), format: splits.format },
   };
   const outDir = args.out ?? path.join('runs', `${splits.synthetic ? 'synthetic' : path.basename(splits.root)}-${config.arch}`);
@@ -131,7 +112,7 @@ async function main(): Promise<void> {
     const { keptInit, skipped } = model.loadBackbone(nn.safetensors.loadSafetensors(args.pretrained).tensors);
     log(`loaded ${args.pretrained}: backbone from ImageNet, ${keptInit.length} attention tensors keep their initialisation, skipped ${skipped.join(', ') || 'nothing'}`);
   }
-  const loaderSettings = { batchSize: run.recipe.batchSize, seed: run.seed, workers: int(args.workers, 'workers') ?? 1, onWarning: (m: string) => log(`warning: ${m}`) };
+  const loaderSettings = { batchSize: run.recipe.batchSize, seed: run.seed, workers: intOption(args.workers, 'workers') ?? 1, onWarning: (m: string) => log(`warning: ${m}`) };
   const train = trainLoader(splits.train, run.config, loaderSettings);
   const val = evalLoader(splits.val, run.config, loaderSettings);
   const c = run.config;
@@ -141,7 +122,7 @@ async function main(): Promise<void> {
   try {
     const result = await fit({
       model, train, val, numClasses: c.numClasses, recipe: run.recipe, epochs: run.epochs, outDir,
-      resume: args.resume ?? false, config: run as unknown as ssan.train.FitOptions['config'], log,
+      resume: args.resume ?? false, config: run, log,
     });
     const minutes = (performance.now() - started) / 60000;
     const last = result.history[result.history.length - 1];
@@ -151,11 +132,11 @@ async function main(): Promise<void> {
       return;
     }
     log('');
-    log(`done in ${minutes.toFixed(1)} min. Best validation top-1 ${pct(result.best?.valTop1)} (epoch ${result.best?.epoch}); ` +
-      (last ? `last epoch: top-1 ${pct(last.valTop1)}, top-5 ${pct(last.valTop5)}, loss ${last.valLoss.toFixed(4)}` : 'no epoch ran in this call'));
+    log(`done in ${minutes.toFixed(1)} min. Best validation top-1 ${formatPercent(result.best?.valTop1)} (epoch ${result.best?.epoch}); ` +
+      (last ? `last epoch: top-1 ${formatPercent(last.valTop1)}, top-5 ${formatPercent(last.valTop5)}, loss ${last.valLoss.toFixed(4)}` : 'no epoch ran in this call'));
     if (last) {
       log('per-class top-1 in the last epoch:');
-      splits.val.classes.forEach((name, k) => log(`  ${pct(last.perClassTop1[k]).padStart(6)}  ${name}`));
+      splits.val.classes.forEach((name, k) => log(`  ${formatPercent(last.perClassTop1[k]).padStart(6)}  ${name}`));
     }
     log(`checkpoints: ${files.last}, ${files.best}; metrics: ${files.metrics}`);
   } finally {
@@ -165,9 +146,7 @@ async function main(): Promise<void> {
 
 /** On --resume the run's settings come from its checkpoint; a flag that contradicts them is an error. */
 function resumedSettings(outDir: string, wanted: RunSettings, args: ReturnType<typeof parse>): RunSettings {
-  const file = runFiles(outDir).last;
-  const saved = (readCheckpointInfo(file).extra as { config?: RunSettings }).config;
-  if (!saved?.config) throw new Error(`--resume: ${file} holds no run settings; was it written by train-sth.ts?`);
+  const saved = readRunSettings(runFiles(outDir).last, '--resume');
   const given: [string | undefined, unknown, unknown][] = [
     [args.arch, wanted.config.arch, saved.config.arch], [args.depth, wanted.config.depth, saved.config.depth],
     [args.width, wanted.config.width, saved.config.width], [args.segments, wanted.config.numSegments, saved.config.numSegments],
@@ -180,14 +159,6 @@ function resumedSettings(outDir: string, wanted: RunSettings, args: ReturnType<t
     }
   }
   return { ...saved, epochs: args.epochs === undefined ? saved.epochs : wanted.epochs };
-}
-
-function defined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== false)) as Partial<T>;
-}
-
-function pct(x: number | null | undefined): string {
-  return x === null || x === undefined || Number.isNaN(x) ? '-' : `${(100 * x).toFixed(1)}%`;
 }
 
 main().catch((err) => {

@@ -11,6 +11,8 @@ export interface ClipBatchLike {
   labels: Tensor;
   /** Which videos of the split these are (to line up the predictions of several models). */
   recordIndices?: number[];
+  /** The batch's position in the epoch, when the source may leave out an empty batch. */
+  batchIndex?: number;
 }
 
 export interface BatchSource {

@@ -4,7 +4,7 @@
  * through the real V1 reader.
  */
 import path from 'path';
-import { openSplit, DataFormat } from '../data/open-split';
+import { openSplit, DataFormat, OpenSplitOptions } from '../data/open-split';
 import { ensureSyntheticSth } from '../data/synthetic';
 import type { SyntheticSthSettings } from '../data/synthetic';
 import type { VideoSplit } from '../data/types';
@@ -56,8 +56,10 @@ export function openTrainVal(choice: DataChoice = {}): TrainValSplits {
   }
   const format: DataFormat = synthetic ? 'sthv1' : choice.format ?? 'sthv1';
   const onWarning = (message: string) => log(`warning: ${message}`);
-  const train = openSplit({ format, root, split: 'train', onWarning } as Parameters<typeof openSplit>[0]);
-  const val = openSplit({ format, root, split: 'val', onWarning } as Parameters<typeof openSplit>[0]);
+  // Every format's options take these three; the cast picks the union member for `format`.
+  const open = (split: 'train' | 'val') => openSplit({ format, root, split, onWarning } as OpenSplitOptions);
+  const train = open('train');
+  const val = open('val');
   if (train.records.length === 0) throw new Error(`openTrainVal: no usable training videos in ${root} (${format})`);
   if (val.records.length === 0) throw new Error(`openTrainVal: no usable validation videos in ${root} (${format})`);
   return { train, val, root, format, synthetic };

@@ -9,6 +9,9 @@ import type { TSN } from '../models/tsn';
 import type { Placement } from '../models/placement';
 import type { AttnScale } from '../models/attention-common';
 import { ClipLoader } from '../data/loader';
+import type { DataFormat } from '../data/open-split';
+import { readCheckpointInfo } from '../../optim/checkpoint';
+import type { TrainRecipe } from './recipe';
 import type { ClipTransform } from '../data/transforms';
 import type { VideoSplit } from '../data/types';
 
@@ -35,6 +38,24 @@ export interface ExperimentConfig {
   crop: number;
   /** Horizontal flip in training: never for Something-Something (labels say left and right). */
   flip: boolean;
+}
+
+/** Everything a run was started with: what examples/train-sth.ts keeps in each checkpoint. */
+export interface RunSettings {
+  config: ExperimentConfig;
+  recipe: TrainRecipe;
+  epochs: number;
+  seed: number;
+  data: { root: string; format: DataFormat };
+}
+
+/** The run settings kept in a checkpoint written by fit() with `config: RunSettings`. */
+export function readRunSettings(file: string, caller: string): RunSettings {
+  const saved = (readCheckpointInfo(file).extra as { config?: RunSettings } | null)?.config;
+  if (!saved?.config || !saved.recipe || !saved.data) {
+    throw new Error(`${caller}: ${file} holds no run settings; was it written by examples/train-sth.ts?`);
+  }
+  return saved;
 }
 
 /** The paper's model and input on ResNet-50 (spec §2, §7.2). */

@@ -21,7 +21,7 @@ import { clipGradNorm } from '../../optim/clip-grad';
 import { loadCheckpoint, saveCheckpoint, StateValue } from '../../optim/checkpoint';
 import type { BatchSource } from './batch-source';
 import { evaluate } from './evaluate';
-import { ProgressBar, ProgressStream, formatDuration } from './progress';
+import { ProgressBar, ProgressStream, formatDuration, formatPercent } from './progress';
 import { buildOptimizer, TrainRecipe } from './recipe';
 import { appendJsonLine, runFiles, RunFiles, truncateMetrics } from './run-files';
 
@@ -39,8 +39,8 @@ export interface FitOptions {
   outDir: string;
   /** Continue from `<outDir>/last.safetensors`. */
   resume?: boolean;
-  /** Saved in every checkpoint (the run's settings), so a user can see what trained it. */
-  config?: StateValue;
+  /** Saved in every checkpoint (the run's settings, JSON), so evaluation and resume can rebuild the run. */
+  config?: object;
   /** Where progress lines and the epoch summaries go (default console.log). */
   log?: (line: string) => void;
   /** The progress bar's stream (default stderr); null for none. */
@@ -117,7 +117,7 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
   const save = (file: string, pos: EpochPosition | null): void =>
     saveCheckpoint(file, {
       model, optimizer, scheduler, epoch: epochsDone, step,
-      extra: { best, position: pos as unknown as StateValue, config: opts.config ?? null },
+      extra: { best, position: pos as unknown as StateValue, config: (opts.config ?? null) as StateValue },
     });
 
   let interrupts = 0;
@@ -153,7 +153,7 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
       };
       let index = position.nextBatch;
       for await (const batch of opts.train.epoch(epoch, { startBatch: position.nextBatch })) {
-        const batchIndex = (batch as { batchIndex?: number }).batchIndex ?? index;
+        const batchIndex = batch.batchIndex ?? index;
         index = batchIndex + 1;
         const group = Math.floor(batchIndex / recipe.accumulate);
         if (group !== pendingGroup) {
@@ -227,11 +227,10 @@ function diverged(what: string, epoch: number, step: number, files: RunFiles, ep
 }
 
 function epochSummary(m: EpochMetrics, isBest: boolean): string {
-  const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
   const skipped = m.trainSkipped + m.valSkipped > 0 ? `  skipped videos: ${m.trainSkipped} train, ${m.valSkipped} val` : '';
   return (
     `epoch ${m.epoch}: train loss ${m.trainLoss.toFixed(4)}  val loss ${m.valLoss.toFixed(4)}  ` +
-    `top-1 ${pct(m.valTop1)}  top-5 ${pct(m.valTop5)}  lr ${m.lr.toExponential(2)}  ${formatDuration(m.seconds)}` +
+    `top-1 ${formatPercent(m.valTop1)}  top-5 ${formatPercent(m.valTop5)}  lr ${m.lr.toExponential(2)}  ${formatDuration(m.seconds)}` +
     (isBest ? '  (best)' : '') + skipped
   );
 }

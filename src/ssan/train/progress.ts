@@ -68,6 +68,11 @@ export class ProgressBar {
   }
 }
 
+/** A fraction as a percentage with one decimal ('-' when there is none). */
+export function formatPercent(x: number | null | undefined): string {
+  return x === null || x === undefined || Number.isNaN(x) ? '-' : `${(100 * x).toFixed(1)}%`;
+}
+
 /** Seconds as m:ss or h:mm:ss ('?' when unknown). */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '?';

@@ -10,6 +10,7 @@ import { paramGroupsNoDecay } from '../../optim/param-groups';
 import { LinearLR } from '../../optim/lr-scheduler/linear-lr';
 import { ReduceLROnPlateau } from '../../optim/lr-scheduler/reduce-lr-on-plateau';
 import { WarmupThenPlateau } from '../../optim/lr-scheduler/warmup-then-plateau';
+import { withoutUndefined } from './without-undefined';
 
 export interface TrainRecipe {
   /** Clips per forward pass. */
@@ -54,14 +55,10 @@ export function paperRecipe(overrides: Partial<TrainRecipe> = {}): TrainRecipe {
     plateauPatience: 5,
     minLr: 1e-5,
     clipGradNorm: 20,
-    ...stripUndefined(overrides),
+    ...withoutUndefined(overrides),
   };
   checkRecipe(recipe);
   return recipe;
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function checkRecipe(r: TrainRecipe): void {

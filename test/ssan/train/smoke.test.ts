@@ -38,7 +38,7 @@ describe('two-epoch smoke run on a tiny synthetic Something-Something set', () =
     try {
       const result = await fit({
         model, train: trainSource, val: valSource, numClasses: 12, epochs: 2, outDir: out,
-        recipe: paperRecipe({ batchSize: 6, lr: 0.01 }), config: { config } as never,
+        recipe: paperRecipe({ batchSize: 6, lr: 0.01 }), config: { config },
         log: () => {}, progress: null, handleInterrupt: false,
       });
       expect(result.status).toBe('done');

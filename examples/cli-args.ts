@@ -1,0 +1,16 @@
+/** Checked command-line values for the examples: a wrong one is an error naming the flag. */
+
+/** A non-negative integer flag, or undefined when it was not given. */
+export function intOption(value: string | undefined, name: string, min = 0): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}; got '${value}'`);
+  return n;
+}
+
+/** A flag with a fixed set of values, or undefined when it was not given. */
+export function choiceOption<T extends string>(value: string | undefined, name: string, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!allowed.includes(value as T)) throw new Error(`--${name} must be one of ${allowed.join(', ')}; got '${value}'`);
+  return value as T;
+}
