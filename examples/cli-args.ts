@@ -14,3 +14,11 @@ export function choiceOption<T extends string>(value: string | undefined, name: 
   if (!allowed.includes(value as T)) throw new Error(`--${name} must be one of ${allowed.join(', ')}; got '${value}'`);
   return value as T;
 }
+
+/** A finite number > 0, or undefined when the flag was not given. */
+export function positiveOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(n > 0) || !Number.isFinite(n)) throw new Error(`--${name} must be a number > 0; got '${value}'`);
+  return n;
+}

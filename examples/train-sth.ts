@@ -19,8 +19,8 @@ import {
   buildModel, evalLoader, ExperimentConfig, PAPER_CONFIG, readRunSettings, RunSettings, trainLoader,
 } from '../src/ssan/train/experiment';
 import { withoutUndefined } from '../src/ssan/train/without-undefined';
-import { fit, formatPercent, paperRecipe, runFiles } from '../src/ssan/train';
-import { choiceOption, intOption } from './cli-args';
+import { type TrainRecipe, fit, formatPercent, paperRecipe, runFiles } from '../src/ssan/train';
+import { choiceOption, intOption, positiveOption } from './cli-args';
 import { SYNTHETIC_RUN } from './synthetic-run';
 
 const USAGE = `Train and evaluate SSAN on a Something-Something-format dataset.
@@ -39,6 +39,7 @@ model
   --width W          ResNet base width (default 64; ${SYNTHETIC_RUN.config.width} on the synthetic set)
   --segments T       frames per clip (default 8)
   --attn-scale S     attention score scale len | none | dot (default len; ${SYNTHETIC_RUN.config.attnScale} on the synthetic set)
+  --attn-init-std S  initial weight spread of the attention blocks' convs (default 0.01; ${SYNTHETIC_RUN.config.attnInitStd} on the synthetic set)
   --pretrained FILE  ImageNet ResNet weights (safetensors with torchvision's names) for the backbone
 input
   --resize N         frames resized to N x N (default 256)
@@ -48,6 +49,7 @@ training (the paper's recipe: Nesterov SGD, weight decay 5e-4, warm-up, plateau,
   --batch N          clips per forward pass (default 8)
   --accumulate N     forward passes per optimizer step (default 8 with real data: 64 clips, the paper's batch)
   --lr LR            learning rate (default 0.01 x batch x accumulate / 64${SYNTHETIC_RUN.recipe.lr ? `; ${SYNTHETIC_RUN.recipe.lr} on the synthetic set` : ''})
+  --attn-lr-factor F the attention blocks train at lr x F (default 1; ${SYNTHETIC_RUN.recipe.attentionLrFactor} on the synthetic set)
   --seed N           seed of initialisation, sampling and dropout (default 0)
   --workers N        frame-decoding threads (default 1)
   --out DIR          checkpoints and metrics.jsonl (default runs/<dataset>-<arch>)
@@ -59,7 +61,8 @@ function parse() {
   const { values } = parseArgs({
     options: {
       data: { type: 'string' }, format: { type: 'string' }, arch: { type: 'string' }, depth: { type: 'string' },
-      width: { type: 'string' }, segments: { type: 'string' }, 'attn-scale': { type: 'string' }, pretrained: { type: 'string' },
+      width: { type: 'string' }, segments: { type: 'string' }, 'attn-scale': { type: 'string' },
+      'attn-init-std': { type: 'string' }, 'attn-lr-factor': { type: 'string' }, pretrained: { type: 'string' },
       resize: { type: 'string' }, crop: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' },
       accumulate: { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' }, workers: { type: 'string' },
       out: { type: 'string' }, resume: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
@@ -77,8 +80,13 @@ async function main(): Promise<void> {
   }
   const log = (line: string) => console.log(line);
   const started = performance.now();
+  // Numeric flags are checked before the data is opened (or the synthetic set generated).
+  const lrFlag = positiveOption(args.lr, 'lr');
+  const attentionLrFlag = positiveOption(args['attn-lr-factor'], 'attn-lr-factor');
+  const attnInitStd = positiveOption(args['attn-init-std'], 'attn-init-std');
   const splits = openTrainVal({ root: args.data, format: choiceOption(args.format, 'format', DATA_FORMATS), log });
-  const base = splits.synthetic ? SYNTHETIC_RUN : { config: PAPER_CONFIG, recipe: { accumulate: 8 }, epochs: 80 };
+  const base: { config: Omit<ExperimentConfig, 'numClasses'>; recipe: Partial<TrainRecipe>; epochs: number } =
+    splits.synthetic ? SYNTHETIC_RUN : { config: PAPER_CONFIG, recipe: { accumulate: 8 }, epochs: 80 };
 
   const config: ExperimentConfig = {
     ...base.config,
@@ -89,16 +97,18 @@ async function main(): Promise<void> {
       width: intOption(args.width, 'width', 1),
       numSegments: intOption(args.segments, 'segments', 1),
       attnScale: choiceOption(args['attn-scale'], 'attn-scale', ['len', 'none', 'dot'] as const),
+      attnInitStd,
       resize: intOption(args.resize, 'resize', 1),
       crop: intOption(args.crop, 'crop', 1),
     }),
   };
   const batchSize = intOption(args.batch, 'batch', 1) ?? 8;
   const accumulate = intOption(args.accumulate, 'accumulate', 1) ?? base.recipe.accumulate ?? 1;
-  const lr = args.lr === undefined ? base.recipe.lr : Number(args.lr);
+  const lr = lrFlag ?? base.recipe.lr;
+  const attentionLrFactor = attentionLrFlag ?? base.recipe.attentionLrFactor;
   const wanted: RunSettings = {
     config,
-    recipe: paperRecipe({ ...base.recipe, batchSize, accumulate, lr }),
+    recipe: paperRecipe({ ...base.recipe, batchSize, accumulate, lr, attentionLrFactor }),
     epochs: intOption(args.epochs, 'epochs') ?? base.epochs,
     seed: intOption(args.seed, 'seed') ?? 0,
     data: { root: path.resolve(splits.root), format: splits.format },
@@ -152,6 +162,8 @@ function resumedSettings(outDir: string, wanted: RunSettings, args: ReturnType<t
     [args.width, wanted.config.width, saved.config.width], [args.segments, wanted.config.numSegments, saved.config.numSegments],
     [args.batch, wanted.recipe.batchSize, saved.recipe.batchSize], [args.lr, wanted.recipe.lr, saved.recipe.lr],
     [args.seed, wanted.seed, saved.seed], [args.crop, wanted.config.crop, saved.config.crop],
+    [args['attn-init-std'], wanted.config.attnInitStd, saved.config.attnInitStd],
+    [args['attn-lr-factor'], wanted.recipe.attentionLrFactor, saved.recipe.attentionLrFactor],
   ];
   for (const [flag, mine, theirs] of given) {
     if (flag !== undefined && mine !== theirs) {

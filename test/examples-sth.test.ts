@@ -29,7 +29,8 @@ describe('examples/train-sth.ts and eval-sth.ts', () => {
   it('--help lists the options', () => {
     const { code, text } = run('train-sth.ts', ['--help']);
     expect(code).toBe(0);
-    for (const flag of ['--data', '--format', '--arch', '--depth', '--segments', '--epochs', '--batch', '--lr', '--resume', '--pretrained', '--out', '--seed']) {
+    for (const flag of ['--data', '--format', '--arch', '--depth', '--segments', '--epochs', '--batch', '--lr', '--resume', '--pretrained', '--out', '--seed',
+      '--attn-lr-factor', '--attn-init-std']) {
       expect(text).toContain(flag);
     }
     expect(text).toContain('sthv1 | sthv2 | filelist | kinetics');
@@ -56,6 +57,12 @@ describe('examples/train-sth.ts and eval-sth.ts', () => {
     expect(evaluated.code).toBe(0);
     expect(evaluated.text).toMatch(/best\.safetensors \(ssan, ResNet-18, T = 2\): top-1 [\d.]+%/);
     expect(evaluated.text).toMatch(/ensemble of 2 \(mean softmax\): top-1 [\d.]+%  top-5 [\d.]+%  loss [\d.]+  on 12 videos/);
+  });
+
+  it('a bad number is an error naming the flag, before any data is read or generated', () => {
+    const { code, text } = run('train-sth.ts', ['--data', path.join(root, 'nowhere'), '--attn-lr-factor', '0']);
+    expect(code).toBe(1);
+    expect(text).toMatch(/--attn-lr-factor must be a number > 0; got '0'/);
   });
 
   it('a missing dataset is a clear error', () => {

@@ -306,5 +306,45 @@ describe('bad options', () => {
     expect(() => new NonLocal(8, { kind: '4d' as '3d', numSegments: 2 })).toThrow(/NonLocal: kind must be one of/);
     expect(() => new NonLocal(8, { kind: '1d', numSegments: 2, subSample: true })).toThrow(/subSample applies to kinds '3d' and '2d'/);
     expect(() => new NonLocal(8, { kind: '2d1d', numSegments: 2, fusion: 'mixed' as 'fused' })).toThrow(/fusion must be/);
+    expect(() => new SSA(8, { numSegments: 2, initStd: 0 })).toThrow(/SSA: initStd must be a finite number > 0; got 0/);
+    expect(() => new NonLocal(8, { kind: '1d', numSegments: 2, initStd: NaN })).toThrow(/NonLocal: initStd must be/);
+  });
+});
+
+describe('initialisation of the new convs (spec §3.1 row 11)', () => {
+  /** The sample standard deviation of every conv weight of a block, and whether all conv biases are zero. */
+  function convWeightStats(block: Block): { std: number; zeroBiases: boolean } {
+    const convs = block.modules().filter((m): m is nn.Conv2d | nn.Conv3d => m instanceof nn.Conv2d || m instanceof nn.Conv3d);
+    const values = convs.flatMap((c) => Array.from(c.weight.data as Float32Array));
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    const std = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length);
+    return { std, zeroBiases: convs.every((c) => !c.bias || c.bias.data.every((b) => b === 0)) };
+  }
+
+  it('draws weights from N(0, 0.01) by default and N(0, initStd) when given, biases 0, every block', () => {
+    manualSeed(3);
+    const blocks: [string, (initStd?: number) => Block][] = [
+      ['SSA', (initStd) => new SSA(64, { numSegments: 2, initStd })],
+      ['NL 3d', (initStd) => new NonLocal(64, { kind: '3d', numSegments: 2, initStd })],
+      ['NL 2d1d fused', (initStd) => new NonLocal(64, { kind: '2d1d', numSegments: 2, initStd })],
+      ['NL 2d1d stacked', (initStd) => new NonLocal(64, { kind: '2d1d', numSegments: 2, fusion: 'stacked', initStd })],
+    ];
+    for (const [name, make] of blocks) {
+      for (const [initStd, expected] of [[undefined, 0.01], [0.05, 0.05]] as const) {
+        const { std, zeroBiases } = convWeightStats(make(initStd));
+        // Thousands of weights per block: the sample spread is within a few percent of the target.
+        expect(std / expected, `${name} initStd ${initStd}`).toBeGreaterThan(0.95);
+        expect(std / expected, `${name} initStd ${initStd}`).toBeLessThan(1.05);
+        expect(zeroBiases, name).toBe(true);
+      }
+    }
+  });
+
+  it('keeps the block the identity at initialisation whatever initStd is', () => {
+    manualSeed(4);
+    const block = new SSA(16, { numSegments: 2, initStd: 0.5 });
+    const x = seeded([4, 16, 3, 3], 11, { dtype: 'float32' });
+    const y = noGrad(() => block.forward(x));
+    expect(Array.from(y.data)).toEqual(Array.from(x.data));
   });
 });

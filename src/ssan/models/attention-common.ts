@@ -88,23 +88,33 @@ export function attend(
   return { output: weights.matmul(values), weights };
 }
 
+/** The spread of the new convs' initial weights: the official non-local CONV_INIT_STD (spec §3.1 row 11). */
+export const EMBEDDING_INIT_STD = 0.01;
+
+/** Checks a block's `initStd` option. */
+export function checkInitStd(op: string, initStd: number): void {
+  if (typeof initStd !== 'number' || !(initStd > 0) || !Number.isFinite(initStd)) {
+    throw new Error(`${op}: initStd must be a finite number > 0; got ${String(initStd)}`);
+  }
+}
+
 /**
- * A new 1x1 (or k x 1 x 1) embedding conv with the non-local init: weights N(0, 0.01), bias 0 (official
- * non-local CONV_INIT_STD), rather than PyTorch's default fan-in uniform.
+ * A new 1x1 (or k x 1 x 1) embedding conv with the non-local init: weights N(0, initStd), bias 0 (official
+ * non-local CONV_INIT_STD = 0.01 by default), rather than PyTorch's default fan-in uniform.
  */
-export function embeddingConv2d(inChannels: number, outChannels: number): Conv2d {
+export function embeddingConv2d(inChannels: number, outChannels: number, initStd = EMBEDDING_INIT_STD): Conv2d {
   const conv = new Conv2d(inChannels, outChannels, 1);
-  init.normal(conv.weight, 0, 0.01);
+  init.normal(conv.weight, 0, initStd);
   if (conv.bias) init.zeros(conv.bias);
   return conv;
 }
 
 /** A Conv3d over (T, H, W) with kernel (k, 1, 1), padded in time only so T is kept; init as above. */
-export function temporalConv3d(inChannels: number, outChannels: number, temporalKernel: number): Conv3d {
+export function temporalConv3d(inChannels: number, outChannels: number, temporalKernel: number, initStd = EMBEDDING_INIT_STD): Conv3d {
   const conv = new Conv3d(inChannels, outChannels, [temporalKernel, 1, 1], {
     padding: [(temporalKernel - 1) / 2, 0, 0],
   });
-  init.normal(conv.weight, 0, 0.01);
+  init.normal(conv.weight, 0, initStd);
   if (conv.bias) init.zeros(conv.bias);
   return conv;
 }

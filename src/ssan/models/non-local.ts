@@ -16,7 +16,8 @@ import { Module } from '../../nn/module';
 import { BatchNorm2d, Conv2d, Conv3d } from '../../nn/layers';
 import { maxPool2d } from '../../nn/functional/pool';
 import {
-  AttentionMaps, AttnScale, attend, checkBlockOptions, embeddingConv2d, splitClips, zeroInitBatchNorm,
+  AttentionMaps, AttnScale, EMBEDDING_INIT_STD, attend, checkBlockOptions, checkInitStd, embeddingConv2d, splitClips,
+  zeroInitBatchNorm,
 } from './attention-common';
 import { SeparableConfig, SeparableLayers, buildSeparableLayers, separableForward, separableOwnMacs } from './separable';
 
@@ -35,6 +36,8 @@ export interface NonLocalOptions {
    * non-local; default false, so that the 2D block's position attention is exactly SSA's). '3d' and '2d' only.
    */
   subSample?: boolean;
+  /** Standard deviation of the new convs' initial weights (default 0.01, as SSA). */
+  initStd?: number;
   /** For '2d1d': one fused block (default) or a 2D block followed by a 1D block. */
   fusion?: 'fused' | 'stacked';
   /** Keep the last forward's attention maps in `attentionMaps` (default false). */
@@ -74,13 +77,16 @@ export class NonLocal extends Module {
   constructor(readonly channels: number, opts: NonLocalOptions) {
     super();
     const op = 'NonLocal';
-    const { kind, numSegments, reduction = 2, attnScale = 'len', subSample = false, fusion = 'fused' } = opts ?? ({} as NonLocalOptions);
+    const {
+      kind, numSegments, reduction = 2, attnScale = 'len', subSample = false, fusion = 'fused', initStd = EMBEDDING_INIT_STD,
+    } = opts ?? ({} as NonLocalOptions);
     if (!KINDS.includes(kind)) throw new Error(`${op}: kind must be one of ${KINDS.map((k) => `'${k}'`).join(', ')}; got ${String(kind)}`);
     if (fusion !== 'fused' && fusion !== 'stacked') throw new Error(`${op}: fusion must be 'fused' or 'stacked'; got '${String(fusion)}'`);
     if (subSample && kind !== '3d' && kind !== '2d') {
       throw new Error(`${op}: subSample applies to kinds '3d' and '2d' only (keys are pooled in space); got kind '${kind}'`);
     }
     this.innerChannels = checkBlockOptions(op, channels, numSegments, reduction, attnScale);
+    checkInitStd(op, initStd);
     this.kind = kind;
     this.fusion = fusion;
     this.numSegments = numSegments;
@@ -89,14 +95,14 @@ export class NonLocal extends Module {
     this.keepAttention = opts.keepAttention ?? false;
 
     if (kind === '2d1d' && fusion === 'stacked') {
-      const child = { numSegments, reduction, attnScale, keepAttention: this.keepAttention };
+      const child = { numSegments, reduction, attnScale, initStd, keepAttention: this.keepAttention };
       this.spatial = new NonLocal(channels, { ...child, kind: '2d' });
       this.temporal = new NonLocal(channels, { ...child, kind: '1d' });
     } else if (kind === '2d1d') {
       const config: SeparableConfig = {
         numSegments, reduction, attnScale, channelBranch: false, taValue: 'separate_g', temporalKernel: 1, camStyle: 'qk',
       };
-      const layers = buildSeparableLayers(channels, this.innerChannels, config);
+      const layers = buildSeparableLayers(channels, this.innerChannels, config, initStd);
       this.fused = { config, layers };
       this.query = layers.query;
       this.key = layers.key;
@@ -106,10 +112,10 @@ export class NonLocal extends Module {
       this.out = layers.out;
       this.bn = layers.bn;
     } else {
-      this.theta = embeddingConv2d(channels, this.innerChannels);
-      this.phi = embeddingConv2d(channels, this.innerChannels);
-      this.g = embeddingConv2d(channels, this.innerChannels);
-      this.out = embeddingConv2d(this.innerChannels, channels);
+      this.theta = embeddingConv2d(channels, this.innerChannels, initStd);
+      this.phi = embeddingConv2d(channels, this.innerChannels, initStd);
+      this.g = embeddingConv2d(channels, this.innerChannels, initStd);
+      this.out = embeddingConv2d(this.innerChannels, channels, initStd);
       this.bn = zeroInitBatchNorm(channels);
     }
   }

@@ -77,15 +77,16 @@ export function checkSeparableConfig(op: string, channels: number, config: Separ
   return inner;
 }
 
-export function buildSeparableLayers(channels: number, inner: number, config: SeparableConfig): SeparableLayers {
+/** The layers for a configuration, their conv weights drawn from N(0, initStd). */
+export function buildSeparableLayers(channels: number, inner: number, config: SeparableConfig, initStd: number): SeparableLayers {
   return {
-    query: embeddingConv2d(channels, inner),
-    key: embeddingConv2d(channels, inner),
-    value: embeddingConv2d(channels, inner),
+    query: embeddingConv2d(channels, inner, initStd),
+    key: embeddingConv2d(channels, inner, initStd),
+    value: embeddingConv2d(channels, inner, initStd),
     // One conv makes both temporal embeddings: output channels [0, C') are the query, [C', 2C') the key.
-    temporal: temporalConv3d(inner, 2 * inner, config.temporalKernel),
-    temporalValue: config.taValue === 'separate_g' ? temporalConv3d(inner, inner, 1) : null,
-    out: embeddingConv2d(inner, channels),
+    temporal: temporalConv3d(inner, 2 * inner, config.temporalKernel, initStd),
+    temporalValue: config.taValue === 'separate_g' ? temporalConv3d(inner, inner, 1, initStd) : null,
+    out: embeddingConv2d(inner, channels, initStd),
     bn: zeroInitBatchNorm(channels),
   };
 }

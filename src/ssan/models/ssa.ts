@@ -14,7 +14,7 @@
 import { Tensor } from '../../tensor/tensor';
 import { Module } from '../../nn/module';
 import { BatchNorm2d, Conv2d, Conv3d } from '../../nn/layers';
-import { AttentionMaps, AttnScale } from './attention-common';
+import { AttentionMaps, AttnScale, EMBEDDING_INIT_STD, checkInitStd } from './attention-common';
 import {
   CamStyle, SeparableConfig, TemporalValue, buildSeparableLayers, checkSeparableConfig, separableForward,
   separableOwnMacs,
@@ -35,6 +35,12 @@ export interface SSAOptions {
   attnScale?: AttnScale;
   /** Channel-branch form (default 'qk'). */
   camStyle?: CamStyle;
+  /**
+   * Standard deviation of the new convs' initial weights (default 0.01, the non-local's). Larger values
+   * shorten the slow start of a model trained from scratch: the temporal map's gradient is a product of
+   * these weights, so at 0.01 it starts near zero.
+   */
+  initStd?: number;
   /** Keep the last forward's attention maps in `attentionMaps` (default false: no memory spent). */
   keepAttention?: boolean;
 }
@@ -72,8 +78,10 @@ export class SSA extends Module {
     super();
     const config = ssaConfig(opts ?? ({} as SSAOptions));
     this.innerChannels = checkSeparableConfig('SSA', channels, config);
+    const initStd = opts?.initStd ?? EMBEDDING_INIT_STD;
+    checkInitStd('SSA', initStd);
     this.config = config;
-    const layers = buildSeparableLayers(channels, this.innerChannels, config);
+    const layers = buildSeparableLayers(channels, this.innerChannels, config, initStd);
     this.query = layers.query;
     this.key = layers.key;
     this.value = layers.value;

@@ -11,7 +11,7 @@ import type { AttnScale } from '../models/attention-common';
 import { ClipLoader } from '../data/loader';
 import type { DataFormat } from '../data/open-split';
 import { readCheckpointInfo } from '../../optim/checkpoint';
-import type { TrainRecipe } from './recipe';
+import { type TrainRecipe, paperRecipe } from './recipe';
 import type { ClipTransform } from '../data/transforms';
 import type { VideoSplit } from '../data/types';
 
@@ -27,6 +27,8 @@ export interface ExperimentConfig {
   placement?: Placement;
   /** The attention score scale of SSA and the non-local blocks (spec §12 `attn_scale`). */
   attnScale?: AttnScale;
+  /** The initial spread of the attention blocks' new convs (default 0.01, spec §3.1 row 11). */
+  attnInitStd?: number;
   /** SSA's ablation switches (Table 5). */
   ssa?: { channelBranch?: boolean; taValue?: 'shared_v' | 'x_hat' | 'separate_g'; temporalKernel?: 3 | 1 };
   /** The non-local 2D+1D block's form. */
@@ -55,7 +57,8 @@ export function readRunSettings(file: string, caller: string): RunSettings {
   if (!saved?.config || !saved.recipe || !saved.data) {
     throw new Error(`${caller}: ${file} holds no run settings; was it written by examples/train-sth.ts?`);
   }
-  return saved;
+  // Fields added to the recipe since the checkpoint was written take their defaults.
+  return { ...saved, recipe: paperRecipe(saved.recipe) };
 }
 
 /** The paper's model and input on ResNet-50 (spec §2, §7.2). */
@@ -64,7 +67,10 @@ export const PAPER_CONFIG: Omit<ExperimentConfig, 'numClasses'> = {
 };
 
 export function buildModel(config: ExperimentConfig): TSN {
-  const attnScale = config.attnScale === undefined ? {} : { attnScale: config.attnScale };
+  const attnScale = {
+    ...(config.attnScale === undefined ? {} : { attnScale: config.attnScale }),
+    ...(config.attnInitStd === undefined ? {} : { initStd: config.attnInitStd }),
+  };
   return createModel({
     arch: config.arch,
     depth: config.depth,

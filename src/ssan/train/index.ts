@@ -1,5 +1,5 @@
 /** ssan.train: the paper's training recipe, the training loop with checkpoints and metrics, evaluation. */
-export { paperRecipe, scaledLr, buildOptimizer } from './recipe';
+export { paperRecipe, scaledLr, buildOptimizer, isAttentionParam } from './recipe';
 export type { TrainRecipe } from './recipe';
 export { ClassificationMeter } from './meter';
 export type { ClassificationMetrics } from './meter';

@@ -31,6 +31,17 @@ export interface TrainRecipe {
   minLr: number;
   /** Global L2 norm the gradients are clipped to; 0 turns clipping off. */
   clipGradNorm: number;
+  /**
+   * The attention blocks' parameters train at lr x this (default 1: one lr for all, as the paper).
+   * A model trained from scratch on a short budget needs it larger: the temporal map's gradient is
+   * a product of small weights, so at the shared lr it barely moves before the budget is spent.
+   */
+  attentionLrFactor: number;
+}
+
+/** The parameters that attentionLrFactor applies to: those of the blocks the backbones keep as `attention`. */
+export function isAttentionParam(name: string): boolean {
+  return name.includes('.attention.') || name.startsWith('attention.');
 }
 
 /** The paper's lr for an effective batch: 0.01 at 64 clips, linear in between. */
@@ -55,6 +66,7 @@ export function paperRecipe(overrides: Partial<TrainRecipe> = {}): TrainRecipe {
     plateauPatience: 5,
     minLr: 1e-5,
     clipGradNorm: 20,
+    attentionLrFactor: 1,
     ...withoutUndefined(overrides),
   };
   checkRecipe(recipe);
@@ -72,6 +84,9 @@ function checkRecipe(r: TrainRecipe): void {
     const v = r[key] as number;
     if (!(v >= 0) || !Number.isFinite(v)) throw new Error(`paperRecipe: ${key} must be a finite number >= 0; got ${v}`);
   }
+  if (!(r.attentionLrFactor > 0) || !Number.isFinite(r.attentionLrFactor)) {
+    throw new Error(`paperRecipe: attentionLrFactor must be a finite number > 0; got ${r.attentionLrFactor}`);
+  }
   if (!(r.lr > 0)) throw new Error(`paperRecipe: lr must be > 0; got ${r.lr}`);
   if (!(r.warmupStartFactor > 0 && r.warmupStartFactor <= 1)) {
     throw new Error(`paperRecipe: warmupStartFactor must be in (0, 1]; got ${r.warmupStartFactor}`);
@@ -81,7 +96,15 @@ function checkRecipe(r: TrainRecipe): void {
 
 /** The optimizer and the schedule the recipe describes, for a model and the optimizer steps in an epoch. */
 export function buildOptimizer(model: Module, recipe: TrainRecipe, stepsPerEpoch: number): { optimizer: SGD; scheduler: WarmupThenPlateau } {
-  const groups = paramGroupsNoDecay(model.namedParameters(), recipe.weightDecay);
+  const named = model.namedParameters();
+  const attention = named.filter(([name]) => isAttentionParam(name));
+  // With factor 1 the attention parameters stay in the shared groups, so the optimizer is the paper's.
+  const groups = recipe.attentionLrFactor === 1 || attention.length === 0
+    ? paramGroupsNoDecay(named, recipe.weightDecay)
+    : [
+      ...paramGroupsNoDecay(named.filter(([name]) => !isAttentionParam(name)), recipe.weightDecay),
+      ...paramGroupsNoDecay(attention, recipe.weightDecay, { lr: recipe.lr * recipe.attentionLrFactor }),
+    ];
   const optimizer = new SGD(groups, { lr: recipe.lr, momentum: recipe.momentum, nesterov: recipe.nesterov });
   // LinearLR needs at least one iteration; with warm-up off it starts at factor 1 and changes nothing.
   const warmupSteps = Math.max(1, Math.round(recipe.warmupEpochs * stepsPerEpoch));

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { tensor, nn, Tensor } from '../../../src';
+import { tensor, nn, ssan, Tensor } from '../../../src';
 import {
   ClassificationMeter, evaluate, scorePredictions, ProgressBar, formatDuration, paperRecipe, scaledLr, buildOptimizer,
+  isAttentionParam,
 } from '../../../src/ssan/train';
 import type { BatchSource, ClipBatchLike } from '../../../src/ssan/train';
 
@@ -103,6 +104,29 @@ describe('the recipe', () => {
     expect(decay.lr).toBeCloseTo(0.001, 12);
     for (let i = 0; i < 10; i++) scheduler.step();
     expect(decay.lr).toBeCloseTo(0.01, 12);
+  });
+
+  it('trains the attention blocks at lr x attentionLrFactor, through warm-up and plateau alike', () => {
+    const model = ssan.createModel({ arch: 'ssan', depth: 18, width: 8, numClasses: 4, numSegments: 2, blocks: [1, 1, 1, 1], placement: { layer2: [0] } });
+    const attentionNames = model.namedParameters().map(([n]) => n).filter(isAttentionParam);
+    expect(attentionNames.length).toBe(12); // five convs (q, k, v, temporal, W_z) with biases, BN scale and shift
+    expect(attentionNames.every((n) => n.startsWith('backbone.layer2.0.attention.'))).toBe(true);
+
+    const { optimizer, scheduler } = buildOptimizer(model, paperRecipe({ batchSize: 64, attentionLrFactor: 10 }), 4);
+    const groups = optimizer.paramGroups;
+    expect(groups).toHaveLength(4);
+    const attention = new Set(attentionNames.map((n) => model.namedParameters().find(([m]) => m === n)![1]));
+    expect(groups.slice(2).flatMap((g) => g.params).every((p) => attention.has(p))).toBe(true);
+    expect(groups.slice(0, 2).flatMap((g) => g.params).some((p) => attention.has(p))).toBe(false);
+    expect([groups[2].weightDecay, groups[3].weightDecay]).toEqual([5e-4, 0]);
+    for (let i = 0; i < 4; i++) scheduler.step();
+    expect(groups.map((g) => g.lr)).toEqual([0.01, 0.01, 0.1, 0.1].map((v) => expect.closeTo(v, 12)));
+    for (let epoch = 0; epoch < 7; epoch++) scheduler.step(1); // a flat validation loss: one x0.1 cut
+    expect(groups.map((g) => g.lr)).toEqual([0.001, 0.001, 0.01, 0.01].map((v) => expect.closeTo(v, 12)));
+
+    // Factor 1 is the paper's optimizer: two groups, the attention in them.
+    expect(buildOptimizer(model, paperRecipe({ batchSize: 64 }), 4).optimizer.paramGroups).toHaveLength(2);
+    expect(() => paperRecipe({ attentionLrFactor: 0 })).toThrow(/attentionLrFactor must be a finite number > 0/);
   });
 });
 
