@@ -2,7 +2,7 @@
  * The paper's Table 2 (TSN, TSM, the non-local family, SSA) and Table 5 (the ablation chain from the fused
  * 2D+1D non-local block to SSA) in miniature, on the synthetic Something-Something set: every row is the
  * main job's model and recipe with one thing changed, the same epochs and the same seed. Prints a
- * Markdown table (also written to <out>/table.md).
+ * Markdown table (also written to <out>/table.md, after each row, so a run cut short keeps the rows it finished).
  *
  *   npx ts-node examples/compare.ts                    # every row (about as long as the main job each)
  *   npx ts-node examples/compare.ts --rows tsn,ssa     # some rows
@@ -55,6 +55,10 @@ async function main(): Promise<void> {
   const outRoot = values.out ?? path.join('runs', 'compare');
   const splits = openTrainVal({ log: (l) => console.log(l) });
 
+  const header =
+    `Synthetic Something-Something (${splits.train.records.length} train / ${splits.val.records.length} val videos, ` +
+    `${splits.train.classes.length} classes in time-reversed pairs), ResNet-${SYNTHETIC_RUN.config.depth} width ${SYNTHETIC_RUN.config.width}, ` +
+    `T = ${SYNTHETIC_RUN.config.numSegments}, ${SYNTHETIC_RUN.config.crop}x${SYNTHETIC_RUN.config.crop}, ${epochs} epochs, seed ${seed}.`;
   const results: string[] = [];
   for (const row of ROWS.filter((r) => wanted.includes(r.key))) {
     const config: ExperimentConfig = { ...SYNTHETIC_RUN.config, numClasses: splits.train.classes.length, ...row.change };
@@ -75,22 +79,26 @@ async function main(): Promise<void> {
       const last = run.history[run.history.length - 1];
       const minutes = (performance.now() - started) / 60000;
       results.push(`| ${row.name} | ${row.table} | ${params.toLocaleString('en-US')} | ${formatPercent(last.valTop1)} | ${formatPercent(run.best?.valTop1)} | ${formatPercent(last.valTop5)} | ${minutes.toFixed(1)} |`);
+      writeTable(outRoot, header, results);
     } finally {
       await Promise.all([train.close(), val.close()]);
     }
   }
+  console.log(`\n${writeTable(outRoot, header, results)}`);
+}
+
+/** Writes <out>/table.md with the rows finished so far, so that a run cut short keeps what it measured. */
+function writeTable(outRoot: string, header: string, rows: string[]): string {
   const table = [
-    `Synthetic Something-Something (${splits.train.records.length} train / ${splits.val.records.length} val videos, ` +
-      `${splits.train.classes.length} classes in time-reversed pairs), ResNet-${SYNTHETIC_RUN.config.depth} width ${SYNTHETIC_RUN.config.width}, ` +
-      `T = ${SYNTHETIC_RUN.config.numSegments}, ${SYNTHETIC_RUN.config.crop}x${SYNTHETIC_RUN.config.crop}, ${epochs} epochs, seed ${seed}.`,
+    header,
     '',
     '| model | paper table | parameters | val top-1 (last epoch) | best epoch top-1 | val top-5 | minutes |',
     '|---|---|---|---|---|---|---|',
-    ...results,
+    ...rows,
   ].join('\n');
-  console.log(`\n${table}`);
   fs.mkdirSync(outRoot, { recursive: true });
   fs.writeFileSync(path.join(outRoot, 'table.md'), `${table}\n`);
+  return table;
 }
 
 main().catch((err) => {
