@@ -11,13 +11,13 @@
  * that is TSN, every non-local variant (their 1x1x1 embeddings see frames as a set), and SSA without its
  * 3x1x1 temporal kernel (Table 5's rows before TA).
  */
-import fs from 'fs';
 import path from 'path';
 import { parseArgs } from 'util';
 import { manualSeed } from '../src';
 import { buildModel, evalLoader, ExperimentConfig, trainLoader } from '../src/ssan/train/experiment';
 import { openTrainVal } from '../src/ssan/train/datasets';
 import { fit, formatPercent, paperRecipe } from '../src/ssan/train';
+import { writeFileAtomic } from '../src/nn/safetensors';
 import { intOption } from './cli-args';
 import { SYNTHETIC_RUN } from './synthetic-run';
 
@@ -79,26 +79,23 @@ async function main(): Promise<void> {
       const last = run.history[run.history.length - 1];
       const minutes = (performance.now() - started) / 60000;
       results.push(`| ${row.name} | ${row.table} | ${params.toLocaleString('en-US')} | ${formatPercent(last.valTop1)} | ${formatPercent(run.best?.valTop1)} | ${formatPercent(last.valTop5)} | ${minutes.toFixed(1)} |`);
-      writeTable(outRoot, header, results);
+      // Rewritten after every row, so that a run cut short keeps the rows it finished.
+      writeFileAtomic(path.join(outRoot, 'table.md'), new TextEncoder().encode(`${markdownTable(header, results)}\n`));
     } finally {
       await Promise.all([train.close(), val.close()]);
     }
   }
-  console.log(`\n${writeTable(outRoot, header, results)}`);
+  console.log(`\n${markdownTable(header, results)}`);
 }
 
-/** Writes <out>/table.md with the rows finished so far, so that a run cut short keeps what it measured. */
-function writeTable(outRoot: string, header: string, rows: string[]): string {
-  const table = [
+function markdownTable(header: string, rows: string[]): string {
+  return [
     header,
     '',
     '| model | paper table | parameters | val top-1 (last epoch) | best epoch top-1 | val top-5 | minutes |',
     '|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');
-  fs.mkdirSync(outRoot, { recursive: true });
-  fs.writeFileSync(path.join(outRoot, 'table.md'), `${table}\n`);
-  return table;
 }
 
 main().catch((err) => {

@@ -12,6 +12,7 @@ import { ClipLoader } from '../data/loader';
 import type { DataFormat } from '../data/open-split';
 import { readCheckpointInfo } from '../../optim/checkpoint';
 import { type TrainRecipe, paperRecipe } from './recipe';
+import { withoutUndefined } from './without-undefined';
 import type { ClipTransform } from '../data/transforms';
 import type { VideoSplit } from '../data/types';
 
@@ -67,10 +68,8 @@ export const PAPER_CONFIG: Omit<ExperimentConfig, 'numClasses'> = {
 };
 
 export function buildModel(config: ExperimentConfig): TSN {
-  const attnScale = {
-    ...(config.attnScale === undefined ? {} : { attnScale: config.attnScale }),
-    ...(config.attnInitStd === undefined ? {} : { initStd: config.attnInitStd }),
-  };
+  // Options every attention block takes, SSA and non-local alike.
+  const attentionOptions = withoutUndefined({ attnScale: config.attnScale, initStd: config.attnInitStd });
   return createModel({
     arch: config.arch,
     depth: config.depth,
@@ -78,8 +77,8 @@ export function buildModel(config: ExperimentConfig): TSN {
     numClasses: config.numClasses,
     numSegments: config.numSegments,
     placement: config.placement ?? defaultPlacement(config.depth),
-    ssa: { ...attnScale, ...config.ssa },
-    nl: { ...attnScale, ...(config.nlFusion ? { fusion: config.nlFusion } : {}) },
+    ssa: { ...attentionOptions, ...config.ssa },
+    nl: { ...attentionOptions, ...(config.nlFusion ? { fusion: config.nlFusion } : {}) },
     dropout: config.dropout,
   });
 }

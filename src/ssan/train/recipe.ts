@@ -79,15 +79,16 @@ function checkRecipe(r: TrainRecipe): void {
     const v = r[key];
     if (!Number.isInteger(v) || (v as number) < 1) throw new Error(`paperRecipe: ${key} must be an integer >= 1; got ${v}`);
   }
-  const nonNegative: (keyof TrainRecipe)[] = ['lr', 'momentum', 'weightDecay', 'warmupEpochs', 'minLr', 'clipGradNorm', 'plateauPatience'];
+  const positive: (keyof TrainRecipe)[] = ['lr', 'attentionLrFactor'];
+  for (const key of positive) {
+    const v = r[key] as number;
+    if (!(v > 0) || !Number.isFinite(v)) throw new Error(`paperRecipe: ${key} must be a finite number > 0; got ${v}`);
+  }
+  const nonNegative: (keyof TrainRecipe)[] = ['momentum', 'weightDecay', 'warmupEpochs', 'minLr', 'clipGradNorm', 'plateauPatience'];
   for (const key of nonNegative) {
     const v = r[key] as number;
     if (!(v >= 0) || !Number.isFinite(v)) throw new Error(`paperRecipe: ${key} must be a finite number >= 0; got ${v}`);
   }
-  if (!(r.attentionLrFactor > 0) || !Number.isFinite(r.attentionLrFactor)) {
-    throw new Error(`paperRecipe: attentionLrFactor must be a finite number > 0; got ${r.attentionLrFactor}`);
-  }
-  if (!(r.lr > 0)) throw new Error(`paperRecipe: lr must be > 0; got ${r.lr}`);
   if (!(r.warmupStartFactor > 0 && r.warmupStartFactor <= 1)) {
     throw new Error(`paperRecipe: warmupStartFactor must be in (0, 1]; got ${r.warmupStartFactor}`);
   }
