@@ -1,6 +1,5 @@
 /**
  * ssan-ts: a readable deep-learning framework in TypeScript, and the SSAN video model built on it.
- * Importing this module also installs the tensor methods (t.add, t.sum, t.backward, ...).
  */
 export * from './tensor';
 export {

@@ -5,8 +5,10 @@
  * A Function keeps only what its backward needs, through `saveForBackward`; the engine frees it after
  * backward unless the graph is retained.
  */
-import { Tensor, GradNode } from '../tensor/tensor';
-import { DType } from '../tensor/dtype';
+// Types only from tensor.ts: the ops extend Function while their modules load, and tensor.ts loads the
+// ops (its methods call them), so this module must be complete without loading tensor.ts first.
+import type { Tensor, GradNode } from '../tensor/tensor';
+import type { DType } from '../tensor/dtype';
 import { formatShape } from '../tensor/shape';
 import { isGradEnabled, noGrad } from './grad-mode';
 
@@ -87,7 +89,7 @@ export class FunctionNode extends Node {
 
 /** A tensor with its own copy of `t`'s storage, so a stored gradient never aliases another. */
 export function copyOf(t: Tensor): Tensor {
-  return new Tensor(t.data.slice(), t.shape);
+  return noGrad(() => t.clone());
 }
 
 /** The sink of the graph for a leaf that requires grad: adds the incoming gradient into `leaf.grad`. */
@@ -142,7 +144,7 @@ export function applyFunction(fn: Function<any>, inputs: (Tensor | null)[]): Ten
   const next = inputs.map(gradEdge);
   const meta = inputs.map((t) => ({ shape: t ? t.shape : [], dtype: t ? t.dtype : 'float32' }) as InputMeta);
   // The output of forward may share storage with an input (reshape); give it its own Tensor object.
-  const result = out.gradFn === null && !inputs.includes(out) ? out : new Tensor(out.data, out.shape);
+  const result = out.gradFn === null && !inputs.includes(out) ? out : out.detach();
   result.gradFn = new FunctionNode(fn, next, meta);
   result.requiresGrad = true;
   return result;

@@ -1,5 +1,3 @@
-import './tensor-methods';
-
 export { Function, applyFunction } from './function';
 export { backward, retainGrad } from './engine';
 export type { BackwardOptions } from './engine';

@@ -8,4 +8,3 @@ export { Generator, defaultGenerator, manualSeed } from './random';
 export type { GeneratorState } from './random';
 export { setBackend, getBackend, withBackend, registerBackend, registeredBackends, kernel, KERNEL_GRADIENTS } from './registry';
 export type { Backend, BackendName, KernelName, KernelTable } from './registry';
-import './backends';

@@ -5,7 +5,16 @@
  */
 import seedrandom from 'seedrandom';
 
-type AleaState = seedrandom.State.Alea;
+/**
+ * Alea's whole state. Written out rather than taken from @types/seedrandom so that the published
+ * declarations do not need those types (a dev dependency) in the user's project.
+ */
+export interface AleaState {
+  c: number;
+  s0: number;
+  s1: number;
+  s2: number;
+}
 type Prng = seedrandom.StatefulPRNG<AleaState>;
 
 /** Opaque, JSON-serialisable generator state (for checkpoints). */

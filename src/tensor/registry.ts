@@ -15,6 +15,11 @@ import { GemmArgs, BatchedGemmArgs, gemm, batchedGemm } from './kernels/gemm';
 import {
   ConvForwardArgs, ConvBackwardDataArgs, ConvBackwardFilterArgs, convForward, convBackwardData, convBackwardFilter,
 } from './kernels/conv';
+// The built-in backends are listed here rather than registering themselves as they load, so every op
+// sees them whichever module a program imports first. Loading them is cheap: neither compiles a kernel,
+// starts a thread or loads gpu.js before its first use.
+import { cpuBackend } from './backends/cpu';
+import { gpuBackend } from './backends/gpu';
 
 /** Every kernel a backend may provide, with its signature. Kernels write into the arrays they are given. */
 export interface KernelTable {
@@ -65,12 +70,12 @@ const reference: Backend = {
   kernels: { gemm, batchedGemm, convForward, convBackwardData, convBackwardFilter },
 };
 
-const backends = new Map<BackendName, Backend>([['ts', reference]]);
+const backends = new Map<BackendName, Backend>([['ts', reference], ['cpu', cpuBackend], ['gpu', gpuBackend]]);
 let active: Backend | null = null;
 let requested: BackendName | 'auto' = 'auto';
 const notedFallbacks = new Set<string>();
 
-/** Called once by each backend module as it loads. The last registration of a name wins. */
+/** Adds or replaces a backend (the built-in `cpu` and `gpu` are registered already). The last registration of a name wins. */
 export function registerBackend(backend: Backend): void {
   if (backend.name === 'ts') throw new Error("registerBackend: 'ts' is the built-in reference and cannot be replaced");
   backends.set(backend.name, backend);

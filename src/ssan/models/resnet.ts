@@ -7,8 +7,6 @@
  * `width` scales every stage: torchvision's 64 gives stages of 64, 128, 256, 512 channels (times 4 at
  * a bottleneck's output); 8 or 16 gives a model small enough for CPU demos and tests.
  */
-// The blocks use tensor methods (x.add, x.flatten); importing them here makes this module usable on its own.
-import '../../autograd/tensor-methods';
 import { Tensor } from '../../tensor/tensor';
 import { Module } from '../../nn/module';
 import * as init from '../../nn/init';

@@ -3,10 +3,9 @@
  * by the TypeScript in this folder (no binary is committed), run on a pool of worker threads that share
  * one WebAssembly memory. float32 only; float64 (gradient checks) and int32 run on the `ts` reference.
  *
- * Importing this module registers the backend; `auto` picks it when the engine validates SIMD and
- * shared memory. Nothing is compiled and no thread starts until the first kernel runs.
+ * The registry lists this backend; `auto` picks it when the engine validates SIMD and shared memory. Nothing is compiled and no thread starts until the first kernel runs.
  */
-import { Backend, registerBackend } from '../../registry';
+import type { Backend } from '../../registry';
 import { MAX_WORKERS } from './control-block';
 import { batchedGemm, gemm } from './gemm';
 import { convBackwardData, convBackwardFilter, convForward } from './conv';
@@ -53,4 +52,3 @@ export const cpuBackend: Backend = {
   kernels: { gemm, batchedGemm, convForward, convBackwardData, convBackwardFilter },
 };
 
-registerBackend(cpuBackend);

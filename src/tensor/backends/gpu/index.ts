@@ -3,10 +3,10 @@
  * through WebGPU where an adapter exists, and otherwise on the CPU (its WebAssembly mode), where it is
  * correct but slower than the `cpu` backend, so `setBackend('auto')` prefers it only on a real GPU.
  *
- * Importing this module registers one instance. Nothing starts until it is first asked whether it is
+ * The registry lists one instance (`gpuBackend`). Nothing starts until it is first asked whether it is
  * available or runs a kernel: then it picks a mode (mode.ts), and runs a tiny product to check it.
  */
-import { Backend, KernelTable, registerBackend } from '../../registry';
+import type { Backend, KernelTable } from '../../registry';
 import { KernelHost } from './host';
 import { DEFAULT_CACHE_LIMITS, KernelCache, KernelCacheLimits, KernelCacheStats } from './kernel-cache';
 import { gpuKernelTable } from './kernel-table';
@@ -131,4 +131,3 @@ function checkProduct(table: KernelTable): void {
 
 /** The instance `setBackend('gpu')` uses. */
 export const gpuBackend = createGpuBackend();
-registerBackend(gpuBackend);
