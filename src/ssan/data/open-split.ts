@@ -2,8 +2,9 @@
  * One entry point for every on-disk format, so that a training script takes `--format` and `--root`
  * and needs to know nothing else about the datasets.
  */
+import fs from 'fs';
 import path from 'path';
-import { FileListOptions, readFileList } from './formats/filelist';
+import { FILE_LIST_CLASSES, FileListOptions, readClassList, readFileList } from './formats/filelist';
 import { KineticsOptions, readKinetics } from './formats/kinetics';
 import { SthV1Options, readSthV1 } from './formats/sthv1';
 import { SthV2Options, readSthV2 } from './formats/sthv2';
@@ -23,8 +24,16 @@ export type OpenSplitOptions =
   | ({ format: 'sthv1' } & SplitChoice & SthV1Options)
   | ({ format: 'sthv2' } & SplitChoice & SthV2Options)
   | ({ format: 'kinetics' } & SplitChoice & KineticsOptions)
-  | ({ format: 'filelist'; /** Default `<root>/{train,val}_videofolder.txt`. */ listFile?: string } & SplitChoice &
-      Omit<FileListOptions, 'root' | 'training'>);
+  | ({ format: 'filelist' } & FileListChoice & SplitChoice & Omit<FileListOptions, 'root' | 'training' | 'trainList'>);
+
+interface FileListChoice {
+  /** Default `<root>/{train,val}_videofolder.txt`. */
+  listFile?: string;
+  /** The training list, which numbers the classes when there is no class list (default `<root>/train_videofolder.txt`). */
+  trainListFile?: string;
+  /** One class name per line (default `<root>/category.txt`, TSM's name, used when it exists). */
+  classesFile?: string;
+}
 
 export function openSplit(options: OpenSplitOptions): VideoSplit {
   const { split, root } = options;
@@ -36,13 +45,31 @@ export function openSplit(options: OpenSplitOptions): VideoSplit {
       return readSthV2(root, split === 'val' ? 'validation' : 'train', options);
     case 'kinetics':
       return readKinetics(root, split, options);
-    case 'filelist': {
-      const listFile = options.listFile ?? path.join(root, `${split}_videofolder.txt`);
-      return readFileList(listFile, { ...options, root, training: split === 'train' });
-    }
+    case 'filelist':
+      return openFileList(options, split);
     default: {
       const format: string = (options as { format: string }).format;
       throw new Error(`openSplit: unknown format '${format}'; expected one of ${DATA_FORMATS.join(', ')}`);
     }
   }
+}
+
+/**
+ * A TSM file list with its classes: the given names, else the class list file, else those numbered by
+ * the training list. A validation list is checked against the training list's classes rather than
+ * numbering its own, so that a label the training set does not have is an error at its line now, not a
+ * failure after a training epoch (or a model whose outputs the two splits disagree on).
+ */
+function openFileList(options: Extract<OpenSplitOptions, { format: 'filelist' }>, split: 'train' | 'val'): VideoSplit {
+  const { root, listFile, trainListFile, classesFile, ...readerOptions } = options;
+  const list = listFile ?? path.join(root, `${split}_videofolder.txt`);
+  const trainList = trainListFile ?? path.join(root, 'train_videofolder.txt');
+  const classFile = classesFile ?? path.join(root, FILE_LIST_CLASSES);
+  let classes = readerOptions.classes;
+  if (classes === undefined && (classesFile !== undefined || fs.existsSync(classFile))) classes = readClassList(classFile);
+  const numberedBy = classes === undefined && split === 'val' ? trainList : undefined;
+  if (numberedBy !== undefined && !fs.existsSync(numberedBy)) {
+    throw new Error(`openSplit: need ${classFile} or the training list ${numberedBy} to number the classes of ${list}; neither exists`);
+  }
+  return readFileList(list, { ...readerOptions, root, classes, trainList: numberedBy, training: split === 'train' });
 }

@@ -39,6 +39,12 @@ function writeFrames(folder: string, template: string, count: number): void {
   }
 }
 
+/** Creates empty files named like frames 1..count: opening a split looks at the names only. */
+function touchFrames(folder: string, template: string, count: number): void {
+  fs.mkdirSync(folder, { recursive: true });
+  for (let i = 1; i <= count; i++) fs.writeFileSync(path.join(folder, formatFrameName(template, i)), '');
+}
+
 function write(file: string, text: string): string {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, text);
@@ -246,13 +252,18 @@ describe('Something-Something V2', () => {
 });
 
 describe('TSM file lists', () => {
-  it('takes frame counts from the list, not the disk, and numbers default classes', () => {
+  it('takes frame counts from the list, checked against the folders, and numbers default classes', () => {
     const list = write(path.join(root, 'train_videofolder.txt'), 'a/v1 5 0\nb/v2 2 2\r\nc/v3 7 1\n\n');
+    // Only the names count when a split is opened; folders may hold more frames than the list uses.
+    touchFrames(path.join(root, 'a/v1'), '{:05d}.jpg', 6);
+    touchFrames(path.join(root, 'b/v2'), '{:05d}.jpg', 2);
+    touchFrames(path.join(root, 'c/v3'), '{:05d}.jpg', 7);
     const train = readFileList(list, { root, training: true });
     expect(summary(train)).toEqual([['a/v1', 0, 5], ['c/v3', 1, 7]]);
     expect(train.records[1].location).toBe(path.join(root, 'c/v3'));
     expect(train.classes).toEqual(['class 0', 'class 1', 'class 2']);
     expect(train.skipped[0]).toMatch(`${list} line 2: video b/v2: 2 frame(s)`);
+    for (const folder of ['a/v1', 'b/v2', 'c/v3']) touchFrames(path.join(root, folder), 'img_{:05d}.jpg', 7);
     const val = readFileList(list, { root, template: 'img_{:05d}.jpg', classes: ['x', 'y', 'z', 'w'] });
     expect(summary(val)).toHaveLength(3);
     expect(val.classes).toEqual(['x', 'y', 'z', 'w']);
@@ -267,7 +278,7 @@ describe('TSM file lists', () => {
       ['a 3 0\n\nb 3.5 0\n', 'line 3: number of frames must be an integer, got "3.5"'],
       ['a x 0\n', 'line 1: number of frames must be an integer, got "x"'],
       ['a 3 -1\n', 'line 1: label must not be negative, got -1'],
-      ['a 3 0\nb 3 4\n', 'line 2: label 4 is out of range for 3 classes'],
+      ['a 3 0\nb 3 4\n', 'line 2: label 4 is out of range for 3 classes (the class list); expected 0..2'],
     ];
     for (const [text, message] of cases) {
       write(list, text);
@@ -364,6 +375,9 @@ describe('openSplit', () => {
 
     write(path.join(root, 'val_videofolder.txt'), 'x 2 1\n');
     write(path.join(root, 'train_videofolder.txt'), 'x 2 1\ny 4 0\n');
+    touchFrames(path.join(root, 'x'), '{:05d}.jpg', 2);
+    touchFrames(path.join(root, 'x'), 'img_{:05d}.jpg', 2);
+    touchFrames(path.join(root, 'y'), 'img_{:05d}.jpg', 4);
     expect(summary(openSplit({ format: 'filelist', root, split: 'val' }))).toEqual([['x', 1, 2]]);
     // Training lists drop short videos.
     expect(summary(openSplit({ format: 'filelist', root, split: 'train', template: 'img_{:05d}.jpg' }))).toEqual([['y', 0, 4]]);

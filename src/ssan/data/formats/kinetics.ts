@@ -9,7 +9,7 @@ import { countFrames } from '../frame-folder';
 import { lineError, parseCsvRow, readLines } from '../text-file';
 import type { VideoSplit } from '../types';
 import { extractFrames, ffmpegMissingHint, hasFfmpeg } from '../video-frames';
-import { ReaderOptions, SplitBuilder, fileLine } from './split-builder';
+import { ReaderOptions, SplitBuilder, fileLine, resolveInside } from './split-builder';
 
 export type KineticsSplit = 'train' | 'val';
 
@@ -61,12 +61,17 @@ export function readKinetics(root: string, split: KineticsSplit, options: Kineti
     const label = classIndex.get(labelFolder);
     if (label === undefined) throw lineError(CALLER, csvFile, row.line, `unknown class "${row.label}" (not in ${source})`);
     const id = `${row.youtubeId}_${row.timeStart}`;
-    const location = path.join(framesRoot, labelFolder, id);
+    const location = resolveInside(CALLER, where, framesRoot, `${labelFolder}/${id}`, 'frame folder');
+    // As for Something-Something V2, the CSV states no frame count: it is the folder's listing or what
+    // extraction wrote, so it cannot disagree with the disk. Probing each .mp4 first would be a process
+    // per clip at open time, for a number extraction measures anyway.
     let numFrames = countFrames(location, KINETICS_TEMPLATE);
     if (numFrames === undefined) {
       const clip = `${row.youtubeId}_${pad6(row.start)}_${pad6(row.end)}.mp4`;
       // Class folders of downloaded clips are named either way, depending on the download script.
-      const video = [labelFolder, row.label].map((dir) => path.join(videosRoot, dir, clip)).find((f) => fs.existsSync(f));
+      const video = [labelFolder, row.label]
+        .map((dir) => resolveInside(CALLER, where, videosRoot, `${dir}/${clip}`, 'clip'))
+        .find((f) => fs.existsSync(f));
       if (video === undefined) {
         builder.skip(`${where}: video ${id}: neither frame folder ${location} nor clip ${path.join(videosRoot, labelFolder, clip)} exists`);
         continue;

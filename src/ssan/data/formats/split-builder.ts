@@ -3,6 +3,7 @@
  * the rules (TSM's `_parse_list` drops training videos under 3 frames) and the messages are the same in
  * every format.
  */
+import path from 'path';
 import type { VideoRecord, VideoSplit } from '../types';
 
 /** Options every reader takes. */
@@ -51,4 +52,25 @@ export class SplitBuilder {
 /** `<file> line N`, the prefix of every skipped message. */
 export function fileLine(file: string, line: number): string {
   return `${file} line ${line}`;
+}
+
+/**
+ * `name` (a folder or file named by a split file) resolved against `base`, which it must stay inside: a
+ * `../` or an absolute path that leads elsewhere would make a training run read, or ffmpeg write, files
+ * the dataset does not own. The test is on the text of the path, not on where symbolic links lead, since
+ * linking frame folders in from another disk is an ordinary way to lay out a dataset.
+ * Throws `<caller>: <where>: <what> "<name>" leads outside <base> ...`; `where` is '<file> line N'.
+ */
+export function resolveInside(caller: string, where: string, base: string, name: string, what: string): string {
+  const inside = path.resolve(base);
+  const resolved = path.resolve(inside, name);
+  const relative = path.relative(inside, resolved);
+  const leaves = relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative);
+  if (leaves || relative === '') {
+    throw new Error(
+      `${caller}: ${where}: ${what} "${name}" leads ${leaves ? `outside ${inside} (to ${resolved})` : `to ${inside} itself`}; ` +
+        `expected a path inside ${inside}`,
+    );
+  }
+  return resolved;
 }

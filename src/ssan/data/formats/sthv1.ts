@@ -6,7 +6,7 @@ import path from 'path';
 import { countFrames } from '../frame-folder';
 import { lineError, readLines } from '../text-file';
 import type { VideoSplit } from '../types';
-import { ReaderOptions, SplitBuilder, fileLine } from './split-builder';
+import { ReaderOptions, SplitBuilder, fileLine, resolveInside } from './split-builder';
 
 export type SthSplit = 'train' | 'validation';
 
@@ -37,7 +37,8 @@ export function readSthV1(root: string, split: SthSplit, options: SthV1Options =
     if (label === undefined) {
       throw lineError(CALLER, splitFile, line, `unknown class name "${className}" (not in the label list)`);
     }
-    const location = path.join(framesRoot, id);
+    const location = resolveInside(CALLER, fileLine(splitFile, line), framesRoot, id, 'video id');
+    // The frame count is the folder's own (one listing per video), so it cannot disagree with the disk.
     const numFrames = countFrames(location, STHV1_TEMPLATE);
     if (numFrames === undefined) {
       builder.skip(`${fileLine(splitFile, line)}: video ${id}: frame folder ${location} does not exist`);

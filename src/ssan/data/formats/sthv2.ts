@@ -9,7 +9,7 @@ import { countFrames } from '../frame-folder';
 import { JsonDocument, readJsonFile } from '../text-file';
 import type { VideoSplit } from '../types';
 import { extractFrames, ffmpegMissingHint, hasFfmpeg } from '../video-frames';
-import { ReaderOptions, SplitBuilder } from './split-builder';
+import { ReaderOptions, SplitBuilder, resolveInside } from './split-builder';
 import { SthSplit, checkSthSplit } from './sthv1';
 
 export interface SthV2Options extends ReaderOptions {
@@ -52,10 +52,14 @@ export function readSthV2(root: string, split: SthSplit, options: SthV2Options =
       throw new Error(`${CALLER}: ${where}: video ${id}: unknown template "${template}" (not in the labels file)`);
     }
     const videoId = String(id).trim();
-    const location = path.join(framesRoot, videoId);
+    const location = resolveInside(CALLER, where, framesRoot, videoId, 'video id');
+    const video = resolveInside(CALLER, where, videosRoot, `${videoId}.webm`, 'video file');
+    // The annotations state no frame count, so there is none to check: it is the frame folder's listing,
+    // or what ffmpeg wrote when extracting the video, and cannot promise frames that are not there. Asking
+    // each .webm for its count beforehand would cost an ffprobe process per video (WebM headers usually
+    // hold no count, so it would decode the stream) to learn what extraction finds anyway.
     let numFrames = countFrames(location, STHV2_TEMPLATE);
     if (numFrames === undefined) {
-      const video = path.join(videosRoot, `${videoId}.webm`);
       if (!fs.existsSync(video)) {
         builder.skip(`${where}: video ${videoId}: neither frame folder ${location} nor video ${video} exists`);
         return;
