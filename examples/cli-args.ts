@@ -1,14 +1,18 @@
 /** Checked command-line values for the examples: a wrong one is an error naming the flag. */
 
-/** A non-negative integer flag, or undefined when it was not given. */
+/** A non-negative integer flag (at least `min`), or undefined when it was not given. */
+export function intOption(value: string, name: string, min?: number): number;
+export function intOption(value: string | undefined, name: string, min?: number): number | undefined;
 export function intOption(value: string | undefined, name: string, min = 0): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}; got '${value}'`);
+  if (value.trim() === '' || !Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}; got '${value}'`);
   return n;
 }
 
 /** A flag with a fixed set of values, or undefined when it was not given. */
+export function choiceOption<T extends string>(value: string, name: string, allowed: readonly T[]): T;
+export function choiceOption<T extends string>(value: string | undefined, name: string, allowed: readonly T[]): T | undefined;
 export function choiceOption<T extends string>(value: string | undefined, name: string, allowed: readonly T[]): T | undefined {
   if (value === undefined) return undefined;
   if (!allowed.includes(value as T)) throw new Error(`--${name} must be one of ${allowed.join(', ')}; got '${value}'`);
@@ -16,6 +20,8 @@ export function choiceOption<T extends string>(value: string | undefined, name: 
 }
 
 /** A finite number > 0, or undefined when the flag was not given. */
+export function positiveOption(value: string, name: string): number;
+export function positiveOption(value: string | undefined, name: string): number | undefined;
 export function positiveOption(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);

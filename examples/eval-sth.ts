@@ -12,7 +12,7 @@ import { parseArgs } from 'util';
 import { loadCheckpoint } from '../src/optim/checkpoint';
 import { DATA_FORMATS } from '../src/ssan/data/open-split';
 import { openTrainVal } from '../src/ssan/train/datasets';
-import { buildModel, evalLoader, readRunSettings } from '../src/ssan/train/experiment';
+import { buildModel, evalLoader, openRunData, readRunSettings } from '../src/ssan/train/experiment';
 import { formatPercent, predict, scorePredictions, Predictions, EvaluationResult } from '../src/ssan/train';
 import { choiceOption, intOption } from './cli-args';
 
@@ -45,9 +45,12 @@ async function main(): Promise<void> {
   const numClips = intOption(values.clips, 'clips', 1) ?? 1;
   const batchSize = intOption(values.batch, 'batch', 1) ?? 8;
   const runs = positionals.map((file) => readRunSettings(file, 'eval-sth'));
-  const root = values.data ?? runs[0].data.root;
+  const log = (line: string) => console.log(line);
   const format = choiceOption(values.format, 'format', DATA_FORMATS) ?? runs[0].data.format;
-  const { val } = openTrainVal({ root, format, log: (l) => console.log(l) });
+  // Without --data, the dataset the first run recorded (the synthetic set is generated again if it was deleted).
+  const { val, root } = values.data === undefined && values.format === undefined
+    ? openRunData(runs[0].data, log)
+    : openTrainVal({ root: values.data ?? runs[0].data.root, format, log });
   console.log(`${val.records.length} validation videos in ${root}, ${numClips} clip(s) per video, centre crop`);
 
   const all: Predictions[] = [];

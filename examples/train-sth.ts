@@ -9,18 +9,18 @@
  * that are time-reversals of each other, and trains a reduced SSAN (ResNet-18, width 16, 40x40 crops):
  * order-aware models learn it, frame-averaging ones (TSN) cannot pass about 50%.
  */
+import fs from 'fs';
 import path from 'path';
-import { parseArgs } from 'util';
 import { manualSeed, nn } from '../src';
-import { ARCHS } from '../src/ssan/models/create-model';
-import { DATA_FORMATS } from '../src/ssan/data/open-split';
 import { openTrainVal } from '../src/ssan/train/datasets';
 import {
-  buildModel, evalLoader, ExperimentConfig, PAPER_CONFIG, readRunSettings, RunSettings, trainLoader,
+  buildModel, dataChanges, describeData, evalLoader, ExperimentConfig, openRunData, PAPER_CONFIG, readRunSettings, RunSettings, trainLoader,
 } from '../src/ssan/train/experiment';
-import { withoutUndefined } from '../src/ssan/train/without-undefined';
+import { readCheckpointInfo } from '../src/optim/checkpoint';
 import { type TrainRecipe, fit, formatPercent, paperRecipe, runFiles } from '../src/ssan/train';
-import { choiceOption, intOption, positiveOption } from './cli-args';
+import {
+  applySettings, asFlag, contradictions, flagHelp, givenValue, parseFlags, ParsedFlags,
+} from './train-sth-flags';
 import { SYNTHETIC_RUN } from './synthetic-run';
 
 const USAGE = `Train and evaluate SSAN on a Something-Something-format dataset.
@@ -30,115 +30,54 @@ usage: npx ts-node examples/train-sth.ts [options]
 With no --data, a synthetic Something-Something set is generated once into data/synthetic-sth and a
 small SSAN is trained on it (ResNet-${SYNTHETIC_RUN.config.depth}, width ${SYNTHETIC_RUN.config.width}, ${SYNTHETIC_RUN.config.crop}x${SYNTHETIC_RUN.config.crop} crops, ${SYNTHETIC_RUN.epochs} epochs).
 
-data
-  --data DIR         dataset root (the layouts are in the README)
-  --format F         ${DATA_FORMATS.join(' | ')} (default sthv1)
-model
-  --arch A           ${ARCHS.join(' | ')} (default ssan)
-  --depth D          ResNet depth 18 | 34 | 50 | 101 (default 50; 18 on the synthetic set)
-  --width W          ResNet base width (default 64; ${SYNTHETIC_RUN.config.width} on the synthetic set)
-  --segments T       frames per clip (default 8)
-  --attn-scale S     attention score scale len | none | dot (default len; ${SYNTHETIC_RUN.config.attnScale} on the synthetic set)
-  --attn-init-std S  initial weight spread of the attention blocks' convs (default 0.01; ${SYNTHETIC_RUN.config.attnInitStd} on the synthetic set)
-  --pretrained FILE  ImageNet ResNet weights (safetensors with torchvision's names) for the backbone
-input
-  --resize N         frames resized to N x N (default 256)
-  --crop N           crop side (default 224)
-training (the paper's recipe: Nesterov SGD, weight decay 5e-4, warm-up, plateau, clip 20)
-  --epochs N         (default 80; ${SYNTHETIC_RUN.epochs} on the synthetic set)
-  --batch N          clips per forward pass (default 8)
-  --accumulate N     forward passes per optimizer step (default 8 with real data: 64 clips, the paper's batch)
-  --lr LR            learning rate (default 0.01 x batch x accumulate / 64${SYNTHETIC_RUN.recipe.lr ? `; ${SYNTHETIC_RUN.recipe.lr} on the synthetic set` : ''})
-  --attn-lr-factor F the attention blocks train at lr x F (default 1; ${SYNTHETIC_RUN.recipe.attentionLrFactor} on the synthetic set)
-  --seed N           seed of initialisation, sampling and dropout (default 0)
-  --workers N        frame-decoding threads (default 1)
-  --out DIR          checkpoints and metrics.jsonl (default runs/<dataset>-<arch>)
-  --resume           continue the run in --out exactly where it stopped
-  --help             this text
+${flagHelp()}
+
+--resume takes the dataset and every setting from the run's checkpoint, so \`--out DIR --resume\` is enough;
+any other flag that contradicts them is an error.
 `;
 
-function parse() {
-  const { values } = parseArgs({
-    options: {
-      data: { type: 'string' }, format: { type: 'string' }, arch: { type: 'string' }, depth: { type: 'string' },
-      width: { type: 'string' }, segments: { type: 'string' }, 'attn-scale': { type: 'string' },
-      'attn-init-std': { type: 'string' }, 'attn-lr-factor': { type: 'string' }, pretrained: { type: 'string' },
-      resize: { type: 'string' }, crop: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' },
-      accumulate: { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' }, workers: { type: 'string' },
-      out: { type: 'string' }, resume: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
-  return values;
-}
-
 async function main(): Promise<void> {
-  const args = parse();
-  if (args.help) {
+  // Every flag is checked before any data is read (or the synthetic set generated).
+  const flags = parseFlags(process.argv.slice(2));
+  if (flags.help) {
     process.stdout.write(USAGE);
     return;
   }
   const log = (line: string) => console.log(line);
   const started = performance.now();
-  // Numeric flags are checked before the data is opened (or the synthetic set generated).
-  const lrFlag = positiveOption(args.lr, 'lr');
-  const attentionLrFlag = positiveOption(args['attn-lr-factor'], 'attn-lr-factor');
-  const attnInitStd = positiveOption(args['attn-init-std'], 'attn-init-std');
-  const splits = openTrainVal({ root: args.data, format: choiceOption(args.format, 'format', DATA_FORMATS), log });
-  const base: { config: Omit<ExperimentConfig, 'numClasses'>; recipe: Partial<TrainRecipe>; epochs: number } =
-    splits.synthetic ? SYNTHETIC_RUN : { config: PAPER_CONFIG, recipe: { accumulate: 8 }, epochs: 80 };
+  const dataFlag = givenValue(flags, 'data') as string | undefined;
+  const archFlag = givenValue(flags, 'arch') as string | undefined;
+  const outDir = flags.out ?? path.join('runs', `${dataFlag === undefined ? 'synthetic' : path.basename(dataFlag)}-${archFlag ?? 'ssan'}`);
+  checkOutDir(outDir, flags);
 
-  const config: ExperimentConfig = {
-    ...base.config,
-    numClasses: splits.train.classes.length,
-    ...withoutUndefined({
-      arch: choiceOption(args.arch, 'arch', ARCHS),
-      depth: args.depth === undefined ? undefined : (Number(choiceOption(args.depth, 'depth', ['18', '34', '50', '101'] as const)) as ExperimentConfig['depth']),
-      width: intOption(args.width, 'width', 1),
-      numSegments: intOption(args.segments, 'segments', 1),
-      attnScale: choiceOption(args['attn-scale'], 'attn-scale', ['len', 'none', 'dot'] as const),
-      attnInitStd,
-      resize: intOption(args.resize, 'resize', 1),
-      crop: intOption(args.crop, 'crop', 1),
-    }),
-  };
-  const batchSize = intOption(args.batch, 'batch', 1) ?? 8;
-  const accumulate = intOption(args.accumulate, 'accumulate', 1) ?? base.recipe.accumulate ?? 1;
-  const lr = lrFlag ?? base.recipe.lr;
-  const attentionLrFactor = attentionLrFlag ?? base.recipe.attentionLrFactor;
-  const wanted: RunSettings = {
-    config,
-    recipe: paperRecipe({ ...base.recipe, batchSize, accumulate, lr, attentionLrFactor }),
-    epochs: intOption(args.epochs, 'epochs') ?? base.epochs,
-    seed: intOption(args.seed, 'seed') ?? 0,
-    data: { root: path.resolve(splits.root), format: splits.format },
-  };
-  const outDir = args.out ?? path.join('runs', `${splits.synthetic ? 'synthetic' : path.basename(splits.root)}-${config.arch}`);
-  const run = args.resume ? resumedSettings(outDir, wanted, args) : wanted;
+  const { run, splits } = flags.resume ? resumedRun(outDir, flags, log) : newRun(flags, log);
 
   manualSeed(run.seed);
   const model = buildModel(run.config);
-  if (args.pretrained && !args.resume) {
-    const { keptInit, skipped } = model.loadBackbone(nn.safetensors.loadSafetensors(args.pretrained).tensors);
-    log(`loaded ${args.pretrained}: backbone from ImageNet, ${keptInit.length} attention tensors keep their initialisation, skipped ${skipped.join(', ') || 'nothing'}`);
+  if (run.pretrained && !flags.resume) {
+    const { keptInit, skipped } = model.loadBackbone(nn.safetensors.loadSafetensors(run.pretrained).tensors);
+    log(`loaded ${run.pretrained}: backbone from ImageNet, ${keptInit.length} attention tensors keep their initialisation, skipped ${skipped.join(', ') || 'nothing'}`);
   }
-  const loaderSettings = { batchSize: run.recipe.batchSize, seed: run.seed, workers: intOption(args.workers, 'workers') ?? 1, onWarning: (m: string) => log(`warning: ${m}`) };
+  const loaderSettings = { batchSize: run.recipe.batchSize, seed: run.seed, workers: flags.workers ?? 1, onWarning: (m: string) => log(`warning: ${m}`) };
   const train = trainLoader(splits.train, run.config, loaderSettings);
   const val = evalLoader(splits.val, run.config, loaderSettings);
   const c = run.config;
   log(`${c.arch} on ResNet-${c.depth} (width ${c.width}), ${c.numClasses} classes, T = ${c.numSegments}, ${c.crop}x${c.crop} crops; ` +
-    `${splits.train.records.length} train / ${splits.val.records.length} val videos; batch ${run.recipe.batchSize} x ${run.recipe.accumulate}, ` +
+    `${splits.train.records.length} train / ${splits.val.records.length} val videos in ${run.data.root}; batch ${run.recipe.batchSize} x ${run.recipe.accumulate}, ` +
     `lr ${run.recipe.lr}, ${run.epochs} epochs; output in ${outDir}`);
   try {
-    const result = await fit({
+    // Built apart from the call while FitOptions gains `overwrite` (fit's own guard for a folder that holds a run).
+    const options = {
       model, train, val, numClasses: c.numClasses, recipe: run.recipe, epochs: run.epochs, outDir,
-      resume: args.resume ?? false, config: run, log,
-    });
+      resume: flags.resume, overwrite: flags.overwrite, config: run, log,
+    };
+    const result = await fit(options);
     const minutes = (performance.now() - started) / 60000;
     const last = result.history[result.history.length - 1];
     const files = runFiles(outDir);
     if (result.status === 'interrupted') {
-      log(`stopped; continue with: npx ts-node examples/train-sth.ts --out ${outDir} --resume`);
+      // The checkpoint records the dataset and every setting, so these two flags are all a resume needs.
+      log(`stopped; continue with: npx ts-node examples/train-sth.ts --out ${shellWord(outDir)} --resume`);
       return;
     }
     log('');
@@ -154,23 +93,81 @@ async function main(): Promise<void> {
   }
 }
 
-/** On --resume the run's settings come from its checkpoint; a flag that contradicts them is an error. */
-function resumedSettings(outDir: string, wanted: RunSettings, args: ReturnType<typeof parse>): RunSettings {
-  const saved = readRunSettings(runFiles(outDir).last, '--resume');
-  const given: [string | undefined, unknown, unknown][] = [
-    [args.arch, wanted.config.arch, saved.config.arch], [args.depth, wanted.config.depth, saved.config.depth],
-    [args.width, wanted.config.width, saved.config.width], [args.segments, wanted.config.numSegments, saved.config.numSegments],
-    [args.batch, wanted.recipe.batchSize, saved.recipe.batchSize], [args.lr, wanted.recipe.lr, saved.recipe.lr],
-    [args.seed, wanted.seed, saved.seed], [args.crop, wanted.config.crop, saved.config.crop],
-    [args['attn-init-std'], wanted.config.attnInitStd, saved.config.attnInitStd],
-    [args['attn-lr-factor'], wanted.recipe.attentionLrFactor, saved.recipe.attentionLrFactor],
-  ];
-  for (const [flag, mine, theirs] of given) {
-    if (flag !== undefined && mine !== theirs) {
-      throw new Error(`--resume: the run in ${outDir} was trained with ${JSON.stringify(theirs)} where this command says ${JSON.stringify(mine)}; drop the flag to continue it`);
-    }
+/** What --out, --resume and --overwrite ask of the output folder, checked before any data is read. */
+function checkOutDir(outDir: string, flags: ParsedFlags): void {
+  if (flags.resume && flags.overwrite) {
+    throw new Error(`--resume and --overwrite contradict each other: --resume continues the run in ${outDir}, --overwrite replaces it`);
   }
-  return { ...saved, epochs: args.epochs === undefined ? saved.epochs : wanted.epochs };
+  if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) {
+    throw new Error(`--out ${outDir} is a file; --out names the run's folder (created when missing)`);
+  }
+  const files = runFiles(outDir);
+  const last = files.last;
+  const existing = [files.last, files.best, files.metrics].filter((f) => fs.existsSync(f)).map((f) => path.basename(f));
+  if (!flags.resume && !flags.overwrite && existing.length > 0) {
+    throw new Error(`--out ${outDir} holds a run (${existing.join(', ')}); continue it with --resume, or replace it with --overwrite`);
+  }
+  if (flags.resume && !fs.existsSync(last)) {
+    throw new Error(`--resume: there is no run to continue in ${outDir} (${fs.existsSync(outDir) ? `no ${path.basename(last)} in it` : 'no such folder'}); ` +
+      'start the run without --resume');
+  }
+}
+
+/** A new run: the data named by the flags, the defaults for it, and every given flag on top. */
+function newRun(flags: ParsedFlags, log: (line: string) => void) {
+  const dataFlag = givenValue(flags, 'data') as string | undefined;
+  if (dataFlag === undefined && givenValue(flags, 'format') !== undefined) {
+    throw new Error('--format needs --data (the synthetic set is sthv1)');
+  }
+  const splits = openTrainVal({ root: dataFlag, format: givenValue(flags, 'format') as RunSettings['data']['format'] | undefined, log });
+  const base: { config: Omit<ExperimentConfig, 'numClasses'>; recipe: Partial<TrainRecipe>; epochs: number } =
+    splits.synthetic ? SYNTHETIC_RUN : { config: PAPER_CONFIG, recipe: { accumulate: 8 }, epochs: 80 };
+  const draft = {
+    config: { ...base.config, numClasses: splits.train.classes.length },
+    recipe: { accumulate: 1, ...base.recipe, batchSize: 8 },
+    epochs: base.epochs,
+    seed: 0,
+    data: describeData(splits),
+  };
+  applySettings(draft, flags.settings);
+  // What was opened is the record (the synthetic set ignores --format), whatever the flags said.
+  draft.data = describeData(splits);
+  // The recipe's lr defaults to the one scaled with the batch, so it is filled in after --batch and --accumulate.
+  const run: RunSettings = { ...draft, recipe: paperRecipe(draft.recipe) };
+  return { run, splits };
+}
+
+/**
+ * A resumed run: the settings saved in its checkpoint, on the dataset it recorded. A flag that
+ * contradicts them, or a dataset whose splits changed, is an error; only the epoch total may change.
+ */
+function resumedRun(outDir: string, flags: ParsedFlags, log: (line: string) => void) {
+  const file = runFiles(outDir).last;
+  const saved = readRunSettings(file, '--resume');
+  const wrong = contradictions(flags.settings, saved);
+  if (wrong.length > 0) {
+    throw new Error(`--resume: the run in ${outDir} was trained with ${wrong.map((w) => asFlag(w.flag, w.saved)).join(', ')}, ` +
+      `where this command says ${wrong.map((w) => asFlag(w.flag, w.given)).join(', ')}; ` +
+      `drop ${wrong.map((w) => `--${w.flag.name}`).join(', ')} to continue the run (or start a new one: another --out, or --overwrite)`);
+  }
+  const epochs = givenValue(flags, 'epochs') as number | undefined;
+  const done = readCheckpointInfo(file).epoch;
+  if (epochs !== undefined && epochs < done) {
+    throw new Error(`--epochs ${epochs}: the run in ${outDir} has already done ${done} epochs; give at least ${done}`);
+  }
+  const splits = openRunData(saved.data, log);
+  const changes = dataChanges({ classes: saved.config.numClasses, ...saved.data }, describeData(splits));
+  if (changes.length > 0) {
+    throw new Error(`--resume: the dataset in ${saved.data.root} changed since the run in ${outDir} started (${changes.join(', ')}); ` +
+      'the run cannot continue on it: restore the dataset, or start a new run');
+  }
+  const run: RunSettings = { ...saved, epochs: epochs ?? saved.epochs };
+  return { run, splits };
+}
+
+/** A path as one shell word, quoted only when it needs to be, for the command lines the job prints. */
+function shellWord(text: string): string {
+  return /^[\w./-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
 }
 
 main().catch((err) => {

@@ -1,6 +1,7 @@
 /**
  * The main job's command line, run as a user runs it (a child process through ts-node), on a tiny
- * synthetic set with a tiny model: train, resume, refuse a contradicting flag, evaluate, ensemble.
+ * synthetic set with a tiny model: train, resume on the recorded dataset, refuse contradicting flags and
+ * a changed dataset, evaluate, ensemble; and the plain messages for a wrong --epochs, --out or --resume.
  */
 import { spawnSync } from 'child_process';
 import fs from 'fs';
@@ -9,6 +10,7 @@ import path from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateSyntheticSth } from '../src/ssan/data';
 import { readJsonLines } from '../src/ssan/train';
+import { FLAGS } from '../examples/train-sth-flags';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'train-sth-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -24,49 +26,80 @@ function run(script: string, args: string[]): { code: number | null; text: strin
 
 const tiny = ['--data', data, '--format', 'sthv1', '--depth', '18', '--width', '2', '--segments', '2', '--batch', '6',
   '--resize', '20', '--crop', '16', '--out', out];
+const nowhere = path.join(root, 'nowhere');
 
 describe('examples/train-sth.ts and eval-sth.ts', () => {
-  it('--help lists the options', () => {
+  it('--help lists every option', () => {
     const { code, text } = run('train-sth.ts', ['--help']);
     expect(code).toBe(0);
-    for (const flag of ['--data', '--format', '--arch', '--depth', '--segments', '--epochs', '--batch', '--lr', '--resume', '--pretrained', '--out', '--seed',
-      '--attn-lr-factor', '--attn-init-std']) {
-      expect(text).toContain(flag);
-    }
+    for (const flag of FLAGS) expect(text).toContain(`--${flag.name}`);
     expect(text).toContain('sthv1 | sthv2 | filelist | kinetics');
   });
 
-  it('trains on a dataset, resumes, refuses a contradicting flag, and its checkpoints evaluate alone and as an ensemble', () => {
+  it('trains on a dataset, resumes on it without --data, refuses contradicting flags and a changed dataset, and its checkpoints evaluate alone and as an ensemble', () => {
     generateSyntheticSth({ root: data, trainPerClass: 1, valPerClass: 1, minFrames: 4, maxFrames: 4, width: 20, height: 20 });
-    const first = run('train-sth.ts', [...tiny, '--epochs', '1']);
+    // A stale run in --out: --overwrite replaces it.
+    fs.mkdirSync(out, { recursive: true });
+    fs.writeFileSync(path.join(out, 'metrics.jsonl'), '{"epoch":1}\n{"epoch":2}\n');
+    const first = run('train-sth.ts', [...tiny, '--epochs', '1', '--overwrite']);
     expect(first.text).toMatch(/epoch 1: train loss \d/);
     expect(first.code).toBe(0);
     expect(readJsonLines(path.join(out, 'metrics.jsonl'))).toHaveLength(1);
 
-    const resumed = run('train-sth.ts', [...tiny, '--epochs', '2', '--resume']);
+    const again = run('train-sth.ts', [...tiny, '--epochs', '1']);
+    expect(again.code).toBe(1);
+    expect(again.text).toContain(`train-sth: --out ${out} holds a run (last.safetensors, best.safetensors, metrics.jsonl); continue it with --resume, or replace it with --overwrite`);
+
+    // What the interrupt hint says: the dataset and settings come from the checkpoint, not the defaults.
+    const resumed = run('train-sth.ts', ['--out', out, '--resume', '--epochs', '2', '--workers', '2', '--crop', '16']);
     expect(resumed.code).toBe(0);
     expect(resumed.text).toContain('resumed from');
+    expect(resumed.text).toContain(`12 classes, T = 2, 16x16 crops; 12 train / 12 val videos in ${data}; batch 6 x 8`);
+    expect(resumed.text).not.toMatch(/synthetic/);
     expect(readJsonLines(path.join(out, 'metrics.jsonl')).map((m) => m.epoch)).toEqual([1, 2]);
 
-    const contradicting = run('train-sth.ts', [...tiny.map((a) => (a === '2' ? '4' : a)), '--resume']);
+    const contradicting = run('train-sth.ts', ['--out', out, '--resume', '--data', nowhere, '--resize', '24', '--crop', '16', '--accumulate', '2']);
     expect(contradicting.code).toBe(1);
-    expect(contradicting.text).toMatch(/trained with 2 where this command says 4/);
+    expect(contradicting.text).toContain(`train-sth: --resume: the run in ${out} was trained with --data ${data}, --resize 20, --accumulate 8, ` +
+      `where this command says --data ${nowhere}, --resize 24, --accumulate 2; drop --data, --resize, --accumulate to continue the run`);
+    expect(contradicting.text).not.toMatch(/\n\s+at /);
 
     const best = path.join(out, 'best.safetensors');
     const evaluated = run('eval-sth.ts', ['--clips', '2', best, path.join(out, 'last.safetensors')]);
     expect(evaluated.code).toBe(0);
     expect(evaluated.text).toMatch(/best\.safetensors \(ssan, ResNet-18, T = 2\): top-1 [\d.]+%/);
     expect(evaluated.text).toMatch(/ensemble of 2 \(mean softmax\): top-1 [\d.]+%  top-5 [\d.]+%  loss [\d.]+  on 12 videos/);
+
+    // One validation video fewer: the run's validation would no longer be the run's.
+    const valList = path.join(data, 'something-something-v1-validation.csv');
+    fs.writeFileSync(valList, fs.readFileSync(valList, 'utf8').split('\n').slice(1).join('\n'));
+    const changed = run('train-sth.ts', ['--out', out, '--resume', '--epochs', '3']);
+    expect(changed.code).toBe(1);
+    expect(changed.text).toContain(`train-sth: --resume: the dataset in ${data} changed since the run in ${out} started (validation videos 12 -> 11)`);
+  });
+
+  it('--epochs 0, an --out that is a file and --resume without a checkpoint are plain errors naming the flag, before any data is read', () => {
+    const cases: [string[], string][] = [
+      [['--epochs', '0'], "train-sth: --epochs must be an integer >= 1; got '0'"],
+      [['--out', path.join(__dirname, '..', 'package.json')], "is a file; --out names the run's folder"],
+      [['--out', path.join(root, 'empty'), '--resume'], `train-sth: --resume: there is no run to continue in ${path.join(root, 'empty')} (no such folder)`],
+    ];
+    for (const [args, message] of cases) {
+      const { code, text } = run('train-sth.ts', ['--data', nowhere, ...args]);
+      expect(code).toBe(1);
+      expect(text).toContain(message);
+      expect(text).not.toContain('nowhere');
+    }
   });
 
   it('a bad number is an error naming the flag, before any data is read or generated', () => {
-    const { code, text } = run('train-sth.ts', ['--data', path.join(root, 'nowhere'), '--attn-lr-factor', '0']);
+    const { code, text } = run('train-sth.ts', ['--data', nowhere, '--attn-lr-factor', '0']);
     expect(code).toBe(1);
     expect(text).toMatch(/--attn-lr-factor must be a number > 0; got '0'/);
   });
 
   it('a missing dataset is a clear error', () => {
-    const { code, text } = run('train-sth.ts', ['--data', path.join(root, 'nowhere'), '--epochs', '1']);
+    const { code, text } = run('train-sth.ts', ['--data', nowhere, '--epochs', '1']);
     expect(code).toBe(1);
     expect(text).toMatch(/train-sth: .*nowhere/);
   });

@@ -3,6 +3,7 @@
  * loaders. Checkpoints keep the object (FitOptions.config), so evaluation and resume rebuild exactly the
  * model that was trained.
  */
+import path from 'path';
 import { createModel } from '../models/create-model';
 import type { Arch } from '../models/create-model';
 import type { TSN } from '../models/tsn';
@@ -13,6 +14,7 @@ import type { DataFormat } from '../data/open-split';
 import { readCheckpointInfo } from '../../optim/checkpoint';
 import { type TrainRecipe, paperRecipe } from './recipe';
 import { withoutUndefined } from './without-undefined';
+import { openTrainVal, SYNTHETIC_ROOT, TrainValSplits } from './datasets';
 import type { ClipTransform } from '../data/transforms';
 import type { VideoSplit } from '../data/types';
 
@@ -43,13 +45,32 @@ export interface ExperimentConfig {
   flip: boolean;
 }
 
+/** The dataset a run trains on, as it was when the run started. */
+export interface RunData {
+  /** Absolute, so that a run resumed from another folder finds it. */
+  root: string;
+  format: DataFormat;
+  /** The generated synthetic set: a resumed run generates it again if it was deleted. */
+  synthetic?: boolean;
+  /**
+   * Usable videos of each split and the number of classes: a resumed run refuses a dataset whose counts
+   * changed, since its batches (and its model's classes) would no longer be the run's. Absent in
+   * checkpoints written before they were recorded.
+   */
+  trainVideos?: number;
+  valVideos?: number;
+  classes?: number;
+}
+
 /** Everything a run was started with: what examples/train-sth.ts keeps in each checkpoint. */
 export interface RunSettings {
   config: ExperimentConfig;
   recipe: TrainRecipe;
   epochs: number;
   seed: number;
-  data: { root: string; format: DataFormat };
+  data: RunData;
+  /** The ImageNet weights (absolute path) the backbone started from; absent when trained from scratch. */
+  pretrained?: string;
 }
 
 /** The run settings kept in a checkpoint written by fit() with `config: RunSettings`. */
@@ -60,6 +81,34 @@ export function readRunSettings(file: string, caller: string): RunSettings {
   }
   // Fields added to the recipe since the checkpoint was written take their defaults.
   return { ...saved, recipe: paperRecipe(saved.recipe) };
+}
+
+/** What a run records about the splits it opened. */
+export function describeData(splits: TrainValSplits): RunData {
+  return {
+    root: path.resolve(splits.root),
+    format: splits.format,
+    synthetic: splits.synthetic,
+    trainVideos: splits.train.records.length,
+    valVideos: splits.val.records.length,
+    classes: splits.train.classes.length,
+  };
+}
+
+/** The splits of the dataset a run recorded. */
+export function openRunData(data: RunData, log?: (line: string) => void): TrainValSplits {
+  // Only the set at the usual place is regenerated: generating into any other recorded folder could
+  // overwrite a user's files there.
+  const regenerate = data.synthetic === true && path.resolve(SYNTHETIC_ROOT) === data.root;
+  return openTrainVal({ root: regenerate ? undefined : data.root, format: data.format, log });
+}
+
+/** How the dataset differs from what a run recorded ('train videos 12 -> 11'); empty when it does not. */
+export function dataChanges(recorded: RunData, now: RunData): string[] {
+  const counts: [keyof RunData, string][] = [['trainVideos', 'train videos'], ['valVideos', 'validation videos'], ['classes', 'classes']];
+  return counts
+    .filter(([key]) => recorded[key] !== undefined && recorded[key] !== now[key])
+    .map(([key, what]) => `${what} ${String(recorded[key])} -> ${String(now[key])}`);
 }
 
 /** The paper's model and input on ResNet-50 (spec §2, §7.2). */

@@ -1,0 +1,246 @@
+/**
+ * train-sth's command line as one table: each flag's help line, how its value is checked, and the run
+ * setting (a path into RunSettings) it sets. Parsing, --help and the checks of --resume all read this
+ * table, so a flag cannot be parsed yet missing from the help, or shape a run yet escape the resume check.
+ */
+import path from 'path';
+import { parseArgs } from 'util';
+import { ARCHS } from '../src/ssan/models/create-model';
+import { ATTN_SCALES, EMBEDDING_INIT_STD } from '../src/ssan/models/attention-common';
+import { DATA_FORMATS } from '../src/ssan/data/open-split';
+import type { ExperimentConfig, RunData, RunSettings } from '../src/ssan/train/experiment';
+import type { TrainRecipe } from '../src/ssan/train/recipe';
+import { choiceOption, intOption, positiveOption } from './cli-args';
+import { SYNTHETIC_RUN } from './synthetic-run';
+
+/** The places in RunSettings a flag can set. */
+export type SettingPath =
+  | `config.${keyof ExperimentConfig}`
+  | `recipe.${keyof TrainRecipe}`
+  | `data.${keyof RunData}`
+  | 'epochs'
+  | 'seed'
+  | 'pretrained';
+
+/** The type of the setting at a path, so that a flag's checked value must fit where it goes. */
+type ValueAt<P extends SettingPath> = P extends `config.${infer K extends keyof ExperimentConfig}`
+  ? ExperimentConfig[K]
+  : P extends `recipe.${infer K extends keyof TrainRecipe}`
+    ? TrainRecipe[K]
+    : P extends `data.${infer K extends keyof RunData}`
+      ? RunData[K]
+      : P extends keyof RunSettings
+        ? RunSettings[P]
+        : never;
+
+const SECTIONS = {
+  data: 'data',
+  model: 'model',
+  input: 'input',
+  training: "training (the paper's recipe: Nesterov SGD, weight decay 5e-4, warm-up, plateau, clip 20)",
+  run: 'run',
+} as const;
+
+export interface Flag {
+  name: string;
+  /** The value's placeholder in the help ('N', 'DIR'); a switch has none. */
+  arg?: string;
+  short?: string;
+  section: keyof typeof SECTIONS;
+  help: string;
+  /** The checked value; a wrong one is an error naming the flag. */
+  parse?: (text: string) => unknown;
+  /**
+   * Where the value goes. A flag with a setting shapes the run: on --resume it must agree with the saved
+   * value, unless changesOnResume.
+   */
+  setting?: SettingPath;
+  /** What a run whose checkpoint lacks the setting used (it was left to the model's default). */
+  savedDefault?: unknown;
+  /** --resume takes a new value (the epoch total; the caller checks it against the epochs done). */
+  changesOnResume?: boolean;
+}
+
+/** A flag that sets a run setting, its checked value typed by where it goes. */
+function settingFlag<P extends SettingPath>(flag: Omit<Flag, 'setting' | 'parse'> & { arg: string; setting: P; parse: (text: string) => ValueAt<P> }): Flag {
+  return flag;
+}
+
+const DEPTHS = ['18', '34', '50', '101'] as const;
+const syn = SYNTHETIC_RUN;
+
+export const FLAGS: readonly Flag[] = [
+  settingFlag({
+    name: 'data', arg: 'DIR', section: 'data', help: 'dataset root (the layouts are in the README)',
+    setting: 'data.root', parse: (t) => path.resolve(t),
+  }),
+  settingFlag({
+    name: 'format', arg: 'F', section: 'data', help: `${DATA_FORMATS.join(' | ')} (default sthv1)`,
+    setting: 'data.format', parse: (t) => choiceOption(t, 'format', DATA_FORMATS),
+  }),
+  settingFlag({
+    name: 'arch', arg: 'A', section: 'model', help: `${ARCHS.join(' | ')} (default ssan)`,
+    setting: 'config.arch', parse: (t) => choiceOption(t, 'arch', ARCHS),
+  }),
+  settingFlag({
+    name: 'depth', arg: 'D', section: 'model', help: `ResNet depth ${DEPTHS.join(' | ')} (default 50; ${syn.config.depth} on the synthetic set)`,
+    setting: 'config.depth', parse: (t) => Number(choiceOption(t, 'depth', DEPTHS)) as ExperimentConfig['depth'],
+  }),
+  settingFlag({
+    name: 'width', arg: 'W', section: 'model', help: `ResNet base width (default 64; ${syn.config.width} on the synthetic set)`,
+    setting: 'config.width', parse: (t) => intOption(t, 'width', 1),
+  }),
+  settingFlag({
+    name: 'segments', arg: 'T', section: 'model', help: 'frames per clip (default 8)',
+    setting: 'config.numSegments', parse: (t) => intOption(t, 'segments', 1),
+  }),
+  settingFlag({
+    name: 'attn-scale', arg: 'S', section: 'model',
+    help: `attention score scale ${ATTN_SCALES.join(' | ')} (default len; ${syn.config.attnScale} on the synthetic set)`,
+    // The attention blocks' own default, used when the config leaves the field out.
+    setting: 'config.attnScale', parse: (t) => choiceOption(t, 'attn-scale', ATTN_SCALES), savedDefault: 'len',
+  }),
+  settingFlag({
+    name: 'attn-init-std', arg: 'S', section: 'model',
+    help: `initial weight spread of the attention blocks' convs (default ${EMBEDDING_INIT_STD}; ${syn.config.attnInitStd} on the synthetic set)`,
+    setting: 'config.attnInitStd', parse: (t) => positiveOption(t, 'attn-init-std'), savedDefault: EMBEDDING_INIT_STD,
+  }),
+  settingFlag({
+    name: 'pretrained', arg: 'FILE', section: 'model', help: 'ImageNet ResNet weights (safetensors with torchvision\'s names) for the backbone',
+    setting: 'pretrained', parse: (t) => path.resolve(t),
+  }),
+  settingFlag({
+    name: 'resize', arg: 'N', section: 'input', help: `frames resized to N x N (default 256; ${syn.config.resize} on the synthetic set)`,
+    setting: 'config.resize', parse: (t) => intOption(t, 'resize', 1),
+  }),
+  settingFlag({
+    name: 'crop', arg: 'N', section: 'input', help: `crop side (default 224; ${syn.config.crop} on the synthetic set)`,
+    setting: 'config.crop', parse: (t) => intOption(t, 'crop', 1),
+  }),
+  settingFlag({
+    name: 'epochs', arg: 'N', section: 'training', help: `total epochs (default 80; ${syn.epochs} on the synthetic set); --resume takes a new total, at least the epochs done`,
+    setting: 'epochs', parse: (t) => intOption(t, 'epochs', 1), changesOnResume: true,
+  }),
+  settingFlag({
+    name: 'batch', arg: 'N', section: 'training', help: 'clips per forward pass (default 8)',
+    setting: 'recipe.batchSize', parse: (t) => intOption(t, 'batch', 1),
+  }),
+  settingFlag({
+    name: 'accumulate', arg: 'N', section: 'training',
+    help: "forward passes per optimizer step (default 8 with real data: 64 clips, the paper's batch; 1 on the synthetic set)",
+    setting: 'recipe.accumulate', parse: (t) => intOption(t, 'accumulate', 1),
+  }),
+  settingFlag({
+    name: 'lr', arg: 'LR', section: 'training',
+    help: `learning rate (default 0.01 x batch x accumulate / 64${syn.recipe.lr ? `; ${syn.recipe.lr} on the synthetic set` : ''})`,
+    setting: 'recipe.lr', parse: (t) => positiveOption(t, 'lr'),
+  }),
+  settingFlag({
+    name: 'attn-lr-factor', arg: 'F', section: 'training',
+    help: `the attention blocks train at lr x F (default 1${syn.recipe.attentionLrFactor ? `; ${syn.recipe.attentionLrFactor} on the synthetic set` : ''})`,
+    setting: 'recipe.attentionLrFactor', parse: (t) => positiveOption(t, 'attn-lr-factor'),
+  }),
+  settingFlag({
+    name: 'seed', arg: 'N', section: 'training', help: 'seed of initialisation, sampling and dropout (default 0)',
+    setting: 'seed', parse: (t) => intOption(t, 'seed'),
+  }),
+  // Decoding threads change how fast batches come, not which: a resumed run may use any number.
+  { name: 'workers', arg: 'N', section: 'run', help: 'frame-decoding threads (default 1); --resume takes any number', parse: (t) => intOption(t, 'workers') },
+  { name: 'out', arg: 'DIR', section: 'run', help: 'checkpoints and metrics.jsonl (default runs/<dataset>-<arch>)' },
+  { name: 'resume', section: 'run', help: 'continue the run in --out where it stopped, on its dataset and with its settings' },
+  { name: 'overwrite', section: 'run', help: 'start a new run in an --out that holds one, replacing it' },
+  { name: 'help', short: 'h', section: 'run', help: 'this text' },
+];
+
+export interface GivenSetting {
+  flag: Flag & { setting: SettingPath };
+  value: unknown;
+}
+
+export interface ParsedFlags {
+  /** The given flags that set run settings, with their checked values, in the table's order. */
+  settings: GivenSetting[];
+  workers?: number;
+  out?: string;
+  resume: boolean;
+  overwrite: boolean;
+  help: boolean;
+}
+
+/** The command line checked against the table; every value is checked here, before any data is read. */
+export function parseFlags(argv: string[]): ParsedFlags {
+  const options = Object.fromEntries(
+    FLAGS.map((f) => [f.name, { type: f.arg ? ('string' as const) : ('boolean' as const), ...(f.short ? { short: f.short } : {}) }]),
+  );
+  const { values } = parseArgs({ args: argv, options, strict: true });
+  const text = (name: string): string | undefined => values[name] as string | undefined;
+  const parsed = (name: string): unknown => {
+    const flag = FLAGS.find((f) => f.name === name);
+    const t = text(name);
+    return t === undefined || !flag?.parse ? t : flag.parse(t);
+  };
+  const settings: GivenSetting[] = [];
+  for (const flag of FLAGS) {
+    if (flag.setting && text(flag.name) !== undefined) settings.push({ flag: flag as GivenSetting['flag'], value: parsed(flag.name) });
+  }
+  return {
+    settings,
+    workers: parsed('workers') as number | undefined,
+    out: text('out'),
+    resume: values.resume === true,
+    overwrite: values.overwrite === true,
+    help: values.help === true,
+  };
+}
+
+/** The checked value of a given flag, or undefined when it was not given. */
+export function givenValue(flags: ParsedFlags, name: string): unknown {
+  return flags.settings.find((s) => s.flag.name === name)?.value;
+}
+
+/** The option lines of --help, by section. */
+export function flagHelp(): string {
+  const column = Math.max(...FLAGS.map((f) => `--${f.name} ${f.arg ?? ''}`.length)) + 1;
+  const lines: string[] = [];
+  for (const [section, title] of Object.entries(SECTIONS)) {
+    lines.push(title);
+    for (const f of FLAGS.filter((g) => g.section === section)) {
+      lines.push(`  ${`--${f.name}${f.arg ? ` ${f.arg}` : ''}`.padEnd(column)}${f.help}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** The setting at a path (undefined where the object lacks it). */
+export function getSetting(run: object, p: SettingPath): unknown {
+  return p.split('.').reduce<unknown>((o, key) => (o as Record<string, unknown> | undefined)?.[key], run);
+}
+
+/** Writes each given flag's value at its setting's path. */
+export function applySettings(run: object, given: GivenSetting[]): void {
+  for (const { flag, value } of given) {
+    const keys = flag.setting.split('.');
+    const last = keys.pop() as string;
+    const parent = keys.reduce<Record<string, unknown>>((o, key) => o[key] as Record<string, unknown>, run as Record<string, unknown>);
+    parent[last] = value;
+  }
+}
+
+export interface Contradiction {
+  flag: Flag;
+  given: unknown;
+  saved: unknown;
+}
+
+/** The given flags whose value differs from the saved run's (flags that may change on resume aside). */
+export function contradictions(given: GivenSetting[], saved: RunSettings): Contradiction[] {
+  return given
+    .filter(({ flag }) => !flag.changesOnResume)
+    .map(({ flag, value }) => ({ flag, given: value, saved: getSetting(saved, flag.setting) ?? flag.savedDefault }))
+    .filter((c) => c.given !== c.saved);
+}
+
+/** A flag and its value as a user writes it ('--resize 20'), or 'no --pretrained' for a setting left out. */
+export function asFlag(flag: Flag, value: unknown): string {
+  return value === undefined ? `no --${flag.name}` : `--${flag.name} ${String(value)}`;
+}
