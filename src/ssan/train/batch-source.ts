@@ -22,3 +22,13 @@ export interface BatchSource {
   /** Videos dropped from the last epoch (a missing or corrupt frame), with the reason. */
   readonly lastEpochSkipped: readonly { id: string; reason: string }[];
 }
+
+/**
+ * Resolves on the event loop's next turn. Training and evaluation await it between batches: a source
+ * whose batches are ready (in memory, decoded ahead, or decoded on the calling thread) hands them over
+ * through promises alone, and promises never let the loop turn, so without it a whole epoch runs before
+ * a Ctrl-C (or a timer, or a worker's message) is handled.
+ */
+export function turnEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

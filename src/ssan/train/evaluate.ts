@@ -8,7 +8,7 @@
 import type { Module } from '../../nn/module';
 import { noGrad } from '../../autograd/grad-mode';
 import type { Tensor } from '../../tensor/tensor';
-import type { BatchSource } from './batch-source';
+import { turnEventLoop, type BatchSource } from './batch-source';
 import { ClassificationMeter, ClassificationMetrics } from './meter';
 
 export interface EvaluateOptions {
@@ -19,6 +19,18 @@ export interface EvaluateOptions {
   epoch?: number;
   /** Called after each batch with the batches done. */
   onBatch?: (done: number, total: number) => void;
+  /**
+   * Asked between batches; when it returns true, evaluation stops with an EvaluationStoppedError (fit
+   * stops its validation this way on Ctrl-C).
+   */
+  shouldStop?: () => boolean;
+}
+
+/** Evaluation was stopped by its shouldStop option before it saw every batch. */
+export class EvaluationStoppedError extends Error {
+  constructor(readonly batchesDone: number, readonly batches: number) {
+    super(`evaluate: stopped after ${batchesDone} of ${batches} batches`);
+  }
 }
 
 export interface EvaluationResult extends ClassificationMetrics {
@@ -57,6 +69,9 @@ async function collect(models: Forward[], source: BatchSource, opts: EvaluateOpt
   let position = 0;
   try {
     for await (const batch of source.epoch(opts.epoch ?? 0)) {
+      // Lets a Ctrl-C (or a timer) be handled between batches, then honours a stop it asked for.
+      await turnEventLoop();
+      if (opts.shouldStop?.()) throw new EvaluationStoppedError(done, source.batchesPerEpoch);
       const keys = videoKeys(batch.recordIndices, batch.labels.shape[0], position);
       position += keys.length;
       models.forEach((m, i) => addBatch(perModel[i], m, batch.clips, batch.labels, keys, opts));

@@ -4,26 +4,39 @@
  * continued exactly:
  *
  *   - `last.safetensors` after every epoch, `best.safetensors` for the best validation top-1; both written
- *     atomically (temporary file, then rename).
- *   - Ctrl-C finishes the optimizer step under way, saves `last.safetensors` with the position inside the
- *     epoch, and returns; a second Ctrl-C quits at once.
+ *     atomically (temporary file, then rename). At the end of an epoch the metrics line is appended first,
+ *     then best, then last: a kill at any point leaves `last` at the previous epoch (resume redoes the
+ *     epoch, drops its metrics line and writes the same best again) or everything at this one, and never
+ *     a `last` whose record of the best is ahead of `best.safetensors`. Temporary files a killed run left
+ *     are removed when the next run in the folder starts.
+ *   - The outDir of an earlier run is never deleted: without `resume` or `overwrite`, fit refuses it.
+ *   - Ctrl-C (or `stop.request()`) finishes the optimizer step under way, saves `last.safetensors` with the
+ *     position inside the epoch, and returns, within a batch. During validation it stops at once and saves
+ *     the epoch as trained but not validated; resume validates it. A second Ctrl-C drops a step whose
+ *     batches are only partly accumulated and saves the state from before it; a third quits at once, but
+ *     only when a checkpoint exists. fit awaits one turn of the event loop per batch, or a signal would only
+ *     be handled after the epoch's last batch (batches that are ready come through promises alone).
  *   - A NaN or infinite loss (or gradient norm) stops the run with an error that names the epoch and step;
- *     nothing is saved, so the last checkpoint is the last good state.
+ *     so does an epoch in which no step ran (every video skipped). Nothing is saved, so the last
+ *     checkpoint is the last good state.
  *   - `resume` loads `last.safetensors`: model, optimizer, scheduler, the random generator (dropout), the
  *     epoch and batch to go on from, and the partial epoch's loss. The loaders give the same batches for the
  *     same (seed, epoch), so a resumed run computes what the uninterrupted run would have.
  */
 import fs from 'fs';
+import path from 'path';
 import type { Module } from '../../nn/module';
-import type { Tensor } from '../../tensor/tensor';
+import type { StateDict } from '../../nn/state-dict';
+import { Tensor } from '../../tensor/tensor';
+import { defaultGenerator, type GeneratorState } from '../../tensor/random';
 import { crossEntropy } from '../../nn/functional/loss';
 import { clipGradNorm } from '../../optim/clip-grad';
-import { loadCheckpoint, saveCheckpoint, StateValue } from '../../optim/checkpoint';
-import type { BatchSource } from './batch-source';
-import { evaluate } from './evaluate';
+import { loadCheckpoint, readCheckpointInfo, saveCheckpoint, StateValue } from '../../optim/checkpoint';
+import { turnEventLoop, type BatchSource } from './batch-source';
+import { evaluate, EvaluationStoppedError } from './evaluate';
 import { ProgressBar, ProgressStream, formatDuration, formatPercent } from './progress';
 import { buildOptimizer, TrainRecipe } from './recipe';
-import { appendJsonLine, runFiles, RunFiles, truncateMetrics } from './run-files';
+import { appendJsonLine, existingRunFiles, removeStaleTemporaryFiles, runFiles, RunFiles, truncateMetrics } from './run-files';
 
 type Forward = Module & { forward(x: Tensor): Tensor };
 
@@ -33,20 +46,27 @@ export interface FitOptions {
   val: BatchSource;
   numClasses: number;
   recipe: TrainRecipe;
-  /** Total epochs; a resumed run goes on until this many are done. */
+  /** Total epochs (at least 1); a resumed run goes on until this many are done. */
   epochs: number;
   /** Output folder (created): checkpoints and metrics.jsonl. */
   outDir: string;
   /** Continue from `<outDir>/last.safetensors`. */
   resume?: boolean;
+  /**
+   * Start a new run in an outDir that holds one, deleting its checkpoints and metrics first. Without this
+   * (or resume) such a folder is refused.
+   */
+  overwrite?: boolean;
   /** Saved in every checkpoint (the run's settings, JSON), so evaluation and resume can rebuild the run. */
   config?: object;
   /** Where progress lines and the epoch summaries go (default console.log). */
   log?: (line: string) => void;
   /** The progress bar's stream (default stderr); null for none. */
   progress?: ProgressStream | null;
-  /** Install a SIGINT handler that saves and stops (default true). */
+  /** Install a SIGINT handler that calls stop.request() (default true). */
   handleInterrupt?: boolean;
+  /** Asks the run to stop as Ctrl-C does (see StopRequest); fit makes its own when omitted. */
+  stop?: StopRequest;
   /** Stop after this many optimizer steps in this call, as if interrupted (tests of resume use it). */
   stopAfterSteps?: number;
 }
@@ -69,12 +89,37 @@ export interface EpochMetrics {
 export interface FitResult {
   history: EpochMetrics[];
   best: { epoch: number; valTop1: number } | null;
-  /** 'done' when every epoch ran; 'interrupted' after Ctrl-C (or stopAfterSteps). */
+  /** 'done' when every epoch ran; 'interrupted' after Ctrl-C (or a stop request, or stopAfterSteps). */
   status: 'done' | 'interrupted';
   files: RunFiles;
 }
 
-/** Where an interrupted epoch stands, kept in the checkpoint's extra. */
+/**
+ * A request to stop a running fit(), what its Ctrl-C handler makes; a program can make one itself. The
+ * first request finishes the optimizer step under way (or stops validation), saves and returns; a second
+ * also drops a step whose batches are only partly accumulated.
+ */
+export class StopRequest {
+  private count = 0;
+
+  /** Asks once more; returns how many times it has been asked. */
+  request(): number {
+    return ++this.count;
+  }
+
+  get requested(): boolean {
+    return this.count > 0;
+  }
+
+  get hurried(): boolean {
+    return this.count > 1;
+  }
+}
+
+/**
+ * Where an interrupted epoch stands, kept in the checkpoint's extra. nextBatch equal to the epoch's batch
+ * count means it was trained and stopped during its validation.
+ */
 interface EpochPosition {
   nextBatch: number;
   lossSum: number;
@@ -82,25 +127,48 @@ interface EpochPosition {
   skipped: number;
 }
 
+/**
+ * What a second Ctrl-C rewinds to: the state between two optimizer steps. It stays valid until the next
+ * step; a step taken early because a group's last batch was empty is not followed by one, so until the
+ * next boundary a second Ctrl-C cannot rewind and the step is finished.
+ */
+interface StepBoundary {
+  step: number;
+  position: EpochPosition;
+  generator: GeneratorState;
+  /** BatchNorm's running statistics change on every forward pass, not only on optimizer steps. */
+  buffers: StateDict;
+}
+
 export class TrainingDivergedError extends Error {}
 
 export async function fit(opts: FitOptions): Promise<FitResult> {
   const { model, recipe, numClasses } = opts;
   const log = opts.log ?? ((line: string) => console.log(line));
-  const files = runFiles(opts.outDir);
-  fs.mkdirSync(files.dir, { recursive: true });
+  if (!Number.isInteger(opts.epochs) || opts.epochs < 1) {
+    throw new Error(`fit: epochs must be a whole number of at least 1 (the run's total, counting the epochs a resumed run ` +
+      `has done); got ${opts.epochs}`);
+  }
+  if (opts.resume && opts.overwrite) {
+    throw new Error('fit: resume (--resume) continues the run in the output folder and overwrite (--overwrite) replaces it; choose one');
+  }
   const batches = opts.train.batchesPerEpoch;
   if (batches < 1) throw new Error('fit: the training loader has no batches (fewer videos than one batch?)');
   const stepsPerEpoch = Math.ceil(batches / recipe.accumulate);
   const { optimizer, scheduler } = buildOptimizer(model, recipe, stepsPerEpoch);
   const params = model.parameters();
+  const files = prepareOutDir(opts, log);
 
   let epochsDone = 0;
   let step = 0;
   let best: FitResult['best'] = null;
   let position: EpochPosition = { nextBatch: 0, lossSum: 0, clips: 0, skipped: 0 };
   if (opts.resume) {
-    if (!fs.existsSync(files.last)) throw new Error(`fit: cannot resume: ${files.last} does not exist`);
+    const done = readCheckpointInfo(files.last).epoch;
+    if (opts.epochs < done) {
+      throw new Error(`fit: cannot resume: the run in ${files.dir} has already done ${done} epochs, more than the ${opts.epochs} ` +
+        `asked for; pass epochs (--epochs) of at least ${done + 1} to train on`);
+    }
     const saved = loadCheckpoint(files.last, { model, optimizer, scheduler });
     const extra = saved.extra as { best?: FitResult['best']; position?: EpochPosition };
     epochsDone = saved.epoch;
@@ -108,10 +176,11 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
     best = extra?.best ?? null;
     position = extra?.position ?? position;
     truncateMetrics(files.metrics, epochsDone);
-    log(`resumed from ${files.last}: ${epochsDone} epochs done` + (position.nextBatch > 0 ? `, epoch ${epochsDone + 1} at batch ${position.nextBatch}/${batches}` : ''));
-  } else {
-    // A new run starts a new metrics file (the old one would mix two runs).
-    fs.rmSync(files.metrics, { force: true });
+    const where = position.nextBatch >= batches
+      ? `, epoch ${epochsDone + 1} trained but not yet validated`
+      : position.nextBatch > 0 ? `, epoch ${epochsDone + 1} at batch ${position.nextBatch}/${batches}` : '';
+    log(`resumed from ${files.last}: ${epochsDone} epochs done${where}`);
+    if (epochsDone >= opts.epochs) log(`all ${opts.epochs} epochs are done; nothing to train (ask for more epochs to go on)`);
   }
 
   const save = (file: string, pos: EpochPosition | null): void =>
@@ -120,22 +189,44 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
       extra: { best, position: pos as unknown as StateValue, config: (opts.config ?? null) as StateValue },
     });
 
-  let interrupts = 0;
+  // What the Ctrl-C handler tells the user depends on where the run is.
+  const now = { phase: 'train' as 'train' | 'validate', pendingBatches: 0, canRewind: false };
+  const stop = opts.stop ?? new StopRequest();
   const onInterrupt = (): void => {
-    interrupts++;
-    if (interrupts > 1) process.exit(130);
-    log('\ninterrupted: finishing this step, then saving last.safetensors (Ctrl-C again to quit without saving)');
+    const count = stop.request();
+    if (count === 1) {
+      if (now.phase === 'validate') {
+        log('\ninterrupted: stopping validation and saving last.safetensors (resume validates this epoch again)');
+      } else if (now.pendingBatches > 0) {
+        log(`\ninterrupted: finishing this optimizer step (${now.pendingBatches} more batches), then saving last.safetensors; ` +
+          'Ctrl-C again to drop them and save the state from before this step');
+      } else {
+        log('\ninterrupted: saving last.safetensors after this batch');
+      }
+    } else if (count === 2 && now.phase === 'train' && now.pendingBatches > 0 && now.canRewind) {
+      log('\ninterrupted again: dropping this step\'s accumulated batches; saving the state from before it after this batch');
+    } else if (count === 2 || !fs.existsSync(files.last)) {
+      log(fs.existsSync(files.last)
+        ? '\nalready stopping: last.safetensors is saved after this batch (Ctrl-C once more quits without saving; the previous last.safetensors stays)'
+        : '\nalready stopping: last.safetensors is saved after this batch (there is no earlier checkpoint, so this one is waited for)');
+    } else {
+      log(`\nquitting without saving; ${files.last} keeps the state it had`);
+      process.exit(130);
+    }
   };
   if (opts.handleInterrupt ?? true) process.on('SIGINT', onInterrupt);
   let stepsThisCall = 0;
-  const stopRequested = (): boolean => interrupts > 0 || (opts.stopAfterSteps !== undefined && stepsThisCall >= opts.stopAfterSteps);
+  const stopRequested = (): boolean => stop.requested || (opts.stopAfterSteps !== undefined && stepsThisCall >= opts.stopAfterSteps);
 
   const history: EpochMetrics[] = [];
   try {
     for (let epoch = epochsDone; epoch < opts.epochs; epoch++) {
       const started = performance.now();
       model.train();
+      now.phase = 'train';
       const bar = opts.progress === null ? null : new ProgressBar(`epoch ${epoch + 1}/${opts.epochs}`, batches, opts.progress);
+      // Skipped videos counted before this call, when the epoch is resumed (the source counts this call's).
+      const skippedBefore = position.skipped;
       let pendingGroup = -1;
       let pendingSize = 0;
       const flush = (): void => {
@@ -150,46 +241,107 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
         step++;
         stepsThisCall++;
         pendingGroup = -1;
+        now.pendingBatches = 0;
       };
-      let index = position.nextBatch;
-      for await (const batch of opts.train.epoch(epoch, { startBatch: position.nextBatch })) {
-        const batchIndex = batch.batchIndex ?? index;
-        index = batchIndex + 1;
-        const group = Math.floor(batchIndex / recipe.accumulate);
-        if (group !== pendingGroup) {
-          flush();
-          if (stopRequested()) break;
-          pendingGroup = group;
-          pendingSize = Math.min(recipe.accumulate, batches - group * recipe.accumulate);
+      const snapshot = (): StepBoundary | null => recipe.accumulate === 1 ? null : {
+        step,
+        position: { ...position },
+        generator: defaultGenerator.getState(),
+        buffers: Object.fromEntries(model.namedBuffers().map(([key, b]) => [key, new Tensor(b.data.slice(), b.shape)])),
+      };
+      let boundary = snapshot();
+      let ended = false;
+      const batchesOf = opts.train.epoch(epoch, { startBatch: position.nextBatch })[Symbol.asyncIterator]();
+      try {
+        for (;;) {
+          now.canRewind = boundary !== null && boundary.step === step;
+          await turnEventLoop();
+          if (pendingGroup >= 0 && stop.hurried && boundary !== null && now.canRewind) {
+            model.loadStateDict(boundary.buffers, { strict: false });
+            defaultGenerator.setState(boundary.generator);
+            position = { ...boundary.position };
+            optimizer.zeroGrad();
+            pendingGroup = -1;
+            break;
+          }
+          // A stop is only honoured between optimizer steps, so no half-accumulated gradient is ever lost or saved.
+          if (pendingGroup < 0 && stopRequested()) break;
+          const next = await batchesOf.next();
+          if (next.done) {
+            ended = true;
+            break;
+          }
+          const batch = next.value;
+          const batchIndex = batch.batchIndex ?? position.nextBatch;
+          const group = Math.floor(batchIndex / recipe.accumulate);
+          if (group !== pendingGroup) {
+            // The previous group's last batches were empty (every video skipped): its step is taken now.
+            flush();
+            pendingGroup = group;
+            pendingSize = Math.min(recipe.accumulate, batches - group * recipe.accumulate);
+          }
+          const loss = crossEntropy(model.forward(batch.clips), batch.labels);
+          const value = loss.item();
+          if (!Number.isFinite(value)) diverged(`the training loss became ${value}`, epoch, step, files, epochsDone);
+          // Each optimizer step averages its micro-batches' mean losses, as one big batch would.
+          (pendingSize > 1 ? loss.mul(1 / pendingSize) : loss).backward();
+          const clips = batch.labels.shape[0];
+          position.lossSum += value * clips;
+          position.clips += clips;
+          position.nextBatch = batchIndex + 1;
+          const lastOfGroup = Math.min((group + 1) * recipe.accumulate, batches) - 1;
+          now.pendingBatches = lastOfGroup - batchIndex;
+          bar?.update(position.nextBatch, { loss: position.lossSum / position.clips, lr: optimizer.paramGroups[0].lr, clips: position.clips });
+          if (batchIndex === lastOfGroup) {
+            // The step is taken as soon as its batches are in, so that a stop saves right after it.
+            flush();
+            position.skipped = skippedBefore + opts.train.lastEpochSkipped.length;
+            boundary = snapshot();
+          }
         }
-        const loss = crossEntropy(model.forward(batch.clips), batch.labels);
-        const value = loss.item();
-        if (!Number.isFinite(value)) diverged(`the training loss became ${value}`, epoch, step, files, epochsDone);
-        // Each optimizer step averages its micro-batches' mean losses, as one big batch would.
-        (pendingSize > 1 ? loss.mul(1 / pendingSize) : loss).backward();
-        const clips = batch.labels.shape[0];
-        position.lossSum += value * clips;
-        position.clips += clips;
-        position.nextBatch = index;
-        bar?.update(index, { loss: position.lossSum / position.clips, lr: optimizer.paramGroups[0].lr, clips: position.clips });
+      } finally {
+        await batchesOf.return?.();
       }
-      // A stop is only honoured between optimizer steps, so no half-accumulated gradient is ever lost or saved.
-      flush();
-      position.skipped += opts.train.lastEpochSkipped.length;
+      if (ended) {
+        // The epoch's last batches were empty: their group's step is still to be taken.
+        flush();
+        position.nextBatch = batches;
+        position.skipped = skippedBefore + opts.train.lastEpochSkipped.length;
+      }
       bar?.finish();
-      if (stopRequested() && position.nextBatch < batches) {
+      if (!ended && position.nextBatch < batches) {
         save(files.last, position);
         log(`saved ${files.last} at epoch ${epoch + 1}, batch ${position.nextBatch}/${batches}; continue with resume`);
         return { history, best, status: 'interrupted', files };
       }
+      if (position.clips === 0) {
+        const first = opts.train.lastEpochSkipped[0];
+        throw new Error(`fit: no optimizer step ran in epoch ${epoch + 1}: all ${position.skipped} of its training videos were skipped` +
+          (first ? ` (the first, ${first.id}: ${first.reason})` : '') + '; check the data (frames missing or fewer than the segments?)');
+      }
+      if (stopRequested()) {
+        save(files.last, position);
+        log(`saved ${files.last} after training epoch ${epoch + 1}, before its validation; continue with resume`);
+        return { history, best, status: 'interrupted', files };
+      }
 
+      now.phase = 'validate';
       const lr = optimizer.paramGroups[0].lr;
-      const val = await evaluate(model, opts.val, { numClasses });
+      let val;
+      try {
+        val = await evaluate(model, opts.val, { numClasses, shouldStop: () => stop.requested });
+      } catch (e) {
+        if (!(e instanceof EvaluationStoppedError)) throw e;
+        save(files.last, position);
+        log(`saved ${files.last} after training epoch ${epoch + 1}, at validation batch ${e.batchesDone}/${e.batches}; ` +
+          'continue with resume (it validates this epoch again)');
+        return { history, best, status: 'interrupted', files };
+      }
       scheduler.step(val.loss);
       epochsDone = epoch + 1;
       const metrics: EpochMetrics = {
         epoch: epochsDone,
-        trainLoss: position.clips > 0 ? position.lossSum / position.clips : NaN,
+        trainLoss: position.lossSum / position.clips,
         valLoss: val.loss,
         valTop1: val.top1,
         valTop5: val.top5,
@@ -205,8 +357,9 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
       const isBest = best === null || metrics.valTop1 > best.valTop1;
       if (isBest) best = { epoch: epochsDone, valTop1: metrics.valTop1 };
       position = { nextBatch: 0, lossSum: 0, clips: 0, skipped: 0 };
-      save(files.last, null);
+      // best before last: see the header.
       if (isBest) save(files.best, null);
+      save(files.last, null);
       log(epochSummary(metrics, isBest));
       if (stopRequested()) return { history, best, status: 'interrupted', files };
     }
@@ -214,6 +367,52 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
     process.off('SIGINT', onInterrupt);
   }
   return { history, best, status: 'done', files };
+}
+
+/**
+ * Checks the output folder against the options and gets it ready: refuses a file, an earlier run without
+ * resume or overwrite, and resume without a checkpoint, each with what to do instead; deletes the earlier
+ * run on overwrite; removes temporary files that a killed run left.
+ */
+function prepareOutDir(opts: FitOptions, log: (line: string) => void): RunFiles {
+  const files = runFiles(opts.outDir);
+  const dir = files.dir;
+  let stat: fs.Stats | undefined;
+  try {
+    stat = fs.statSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`fit: cannot use the output folder ${dir}: ${(e as Error).message}`);
+  }
+  if (stat && !stat.isDirectory()) throw new Error(`fit: the output folder ${dir} is a file; name a folder (outDir, --out)`);
+  const existing = stat ? existingRunFiles(files) : [];
+  const names = existing.map((f) => path.basename(f)).join(', ');
+  if (opts.resume) {
+    if (!stat) throw new Error(`fit: cannot resume: the output folder ${dir} does not exist; check the folder (--out), or start a new run without resume`);
+    if (!existing.includes(files.last)) {
+      throw new Error(`fit: cannot resume: ${dir} holds no checkpoint (last.safetensors)` +
+        (existing.length > 0
+          ? `, only ${names}: the run stopped before saving one; start it again with overwrite (--overwrite)`
+          : '; check the folder (--out), or start a new run without resume'));
+    }
+  } else if (existing.length > 0) {
+    if (!opts.overwrite) {
+      throw new Error(`fit: ${dir} already holds a training run (${names}); continue it with resume (--resume), ` +
+        'replace it with overwrite (--overwrite), or choose another output folder (--out)');
+    }
+    // last first: a run killed while deleting no longer looks resumable.
+    for (const file of [files.last, files.best, files.metrics]) fs.rmSync(file, { force: true });
+    log(`overwrite: deleted the earlier run in ${dir} (${names})`);
+  }
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(`fit: cannot create the output folder ${dir}` +
+      (code === 'ENOTDIR' || code === 'EEXIST' ? ': a part of its path is a file' : `: ${(e as Error).message}`));
+  }
+  const removed = removeStaleTemporaryFiles(files);
+  if (removed.length > 0) log(`removed temporary files that a killed run left in ${dir}: ${removed.join(', ')}`);
+  return files;
 }
 
 function diverged(what: string, epoch: number, step: number, files: RunFiles, epochsDone: number): never {

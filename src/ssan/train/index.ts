@@ -3,9 +3,9 @@ export { paperRecipe, scaledLr, buildOptimizer, isAttentionParam } from './recip
 export type { TrainRecipe } from './recipe';
 export { ClassificationMeter } from './meter';
 export type { ClassificationMetrics } from './meter';
-export { evaluate, predict, scorePredictions } from './evaluate';
+export { evaluate, predict, scorePredictions, EvaluationStoppedError } from './evaluate';
 export type { EvaluateOptions, EvaluationResult, Predictions } from './evaluate';
-export { fit, TrainingDivergedError } from './fit';
+export { fit, StopRequest, TrainingDivergedError } from './fit';
 export type { FitOptions, FitResult, EpochMetrics } from './fit';
 export { ProgressBar, formatDuration, formatPercent } from './progress';
 export type { ProgressStream, ProgressFields } from './progress';

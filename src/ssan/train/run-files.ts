@@ -5,6 +5,7 @@
  */
 import fs from 'fs';
 import path from 'path';
+import { staleTemporaryFiles, writeFileAtomic, writeProbe } from '../../nn/safetensors';
 
 export interface RunFiles {
   dir: string;
@@ -22,17 +23,38 @@ export function runFiles(dir: string): RunFiles {
   };
 }
 
+/** The run's files that exist: what makes a folder hold a run. */
+export function existingRunFiles(files: RunFiles): string[] {
+  return [files.last, files.best, files.metrics].filter((f) => fs.existsSync(f));
+}
+
+/**
+ * Removes the temporary files that a killed run left next to its files (writeFileAtomic's, and the
+ * `metrics.jsonl.tmp` of earlier versions); returns their names. Anything else in the folder is left.
+ */
+export function removeStaleTemporaryFiles(files: RunFiles): string[] {
+  const names = [files.last, files.best, files.metrics].map((f) => path.basename(f));
+  const stale = staleTemporaryFiles(files.dir, names);
+  if (fs.existsSync(`${files.metrics}.tmp`)) stale.push(`${files.metrics}.tmp`);
+  for (const file of stale) fs.rmSync(file, { force: true });
+  return stale.map((f) => path.basename(f));
+}
+
 /** Appends one object as a line; a line is written whole with one call, so a crash never leaves half of one. */
 export function appendJsonLine(file: string, value: object): void {
   fs.appendFileSync(file, `${JSON.stringify(value)}\n`);
+  writeProbe.hook?.(file, 'appended');
 }
 
 /** The objects of a JSON-lines file; a bad line is an error naming the file and the line. */
 export function readJsonLines(file: string): Record<string, unknown>[] {
   if (!fs.existsSync(file)) return [];
-  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  return parseJsonLines(fs.readFileSync(file, 'utf8'), file);
+}
+
+function parseJsonLines(text: string, file: string): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
-  lines.forEach((line, i) => {
+  text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
     try {
       out.push(JSON.parse(line));
@@ -45,11 +67,13 @@ export function readJsonLines(file: string): Record<string, unknown>[] {
 
 /**
  * Keeps the metrics of the epochs a checkpoint holds and drops later ones: a run that died after writing
- * an epoch's metrics but before its checkpoint redoes that epoch, and must not list it twice.
+ * an epoch's metrics but before its checkpoint redoes that epoch, and must not list it twice. A last line
+ * without its newline is an append the kill cut short; it belongs to such an epoch and goes too.
  */
 export function truncateMetrics(file: string, epochsDone: number): void {
-  const kept = readJsonLines(file).filter((m) => typeof m.epoch === 'number' && m.epoch <= epochsDone);
-  const temp = `${file}.tmp`;
-  fs.writeFileSync(temp, kept.map((m) => `${JSON.stringify(m)}\n`).join(''));
-  fs.renameSync(temp, file);
+  if (!fs.existsSync(file)) return;
+  const text = fs.readFileSync(file, 'utf8');
+  const whole = text.endsWith('\n') ? text : text.slice(0, text.lastIndexOf('\n') + 1);
+  const kept = parseJsonLines(whole, file).filter((m) => typeof m.epoch === 'number' && m.epoch <= epochsDone);
+  writeFileAtomic(file, new TextEncoder().encode(kept.map((m) => `${JSON.stringify(m)}\n`).join('')));
 }

@@ -1,46 +1,14 @@
 import fs from 'fs';
-import os from 'os';
 import path from 'path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { manualSeed, ssan, nn } from '../../../src';
-import { fit, paperRecipe, readJsonLines, TrainingDivergedError } from '../../../src/ssan/train';
-import { MemorySource } from './memory-source';
+import { manualSeed } from '../../../src';
+import { readCheckpointInfo } from '../../../src/optim/checkpoint';
+import { fit, paperRecipe, readJsonLines, TrainingDivergedError, type BatchSource } from '../../../src/ssan/train';
+import { makeTempDirs, quiet, sources, stateOf, tinyModel, withoutTimes } from './fit-helpers';
 
-const T = 2;
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fit-'));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-
-function tinyModel(): nn.Module & { forward: (x: any) => any } {
-  manualSeed(3);
-  return ssan.createModel({
-    arch: 'ssan', depth: 18, width: 2, numClasses: 2, numSegments: T, blocks: [1, 1, 1, 1],
-    placement: { layer2: [0] },
-  });
-}
-
-function sources() {
-  return {
-    train: new MemorySource(12, 4, [T, 3, 8, 8], true),
-    val: new MemorySource(6, 4, [T, 3, 8, 8], false, 2),
-  };
-}
-
-const quiet = { log: () => {}, progress: null, handleInterrupt: false } as const;
-
-function stateOf(model: nn.Module): Record<string, number[]> {
-  return Object.fromEntries(Object.entries(model.stateDict()).map(([k, t]) => [k, Array.from(t.data as ArrayLike<number>)]));
-}
-
-function withoutTimes(lines: Record<string, unknown>[]) {
-  return lines.map(({ seconds: _seconds, ...rest }) => rest);
-}
+const temp = makeTempDirs('fit-');
+const tempDir = temp.make;
+afterEach(temp.removeAll);
 
 describe('fit', () => {
   it('runs two epochs: metrics.jsonl lines with fractions, last and best checkpoints', async () => {
@@ -99,27 +67,32 @@ describe('fit', () => {
 
   it('stops on a NaN loss with a clear error and keeps the last good checkpoint', async () => {
     const out = tempDir();
-    const model = tinyModel();
     const { train, val } = sources();
+    // From the second epoch on, every clip is NaN: the loss becomes NaN at that epoch's first batch.
+    const poisoned: BatchSource = {
+      batchesPerEpoch: train.batchesPerEpoch,
+      lastEpochSkipped: [],
+      async *epoch(epoch, opts) {
+        for await (const batch of train.epoch(epoch, opts)) {
+          yield epoch === 0 ? batch : { ...batch, clips: batch.clips.mul(NaN) };
+        }
+      },
+    };
     const recipe = paperRecipe({ batchSize: 4, lr: 0.05 });
-    await fit({ model, train, val, numClasses: 2, epochs: 1, outDir: out, recipe, ...quiet });
-    const before = fs.readFileSync(path.join(out, 'last.safetensors'));
-    // Poison the weights: the next forward gives NaN logits.
-    const [, fcWeight] = model.namedParameters().find(([name]) => name === 'fc.weight')!;
-    (fcWeight.data as Float32Array)[0] = NaN;
     await expect(
-      fit({ model, train, val, numClasses: 2, epochs: 3, outDir: out, recipe, resume: false, ...quiet }),
+      fit({ model: tinyModel(), train: poisoned, val, numClasses: 2, epochs: 3, outDir: out, recipe, ...quiet }),
     ).rejects.toThrow(TrainingDivergedError);
     await expect(
-      fit({ model, train, val, numClasses: 2, epochs: 3, outDir: out, recipe, ...quiet }),
-    ).rejects.toThrow(/loss became NaN in epoch 1 after 0 optimizer steps/);
-    expect(fs.readFileSync(path.join(out, 'last.safetensors')).equals(before)).toBe(true);
+      fit({ model: tinyModel(), train: poisoned, val, numClasses: 2, epochs: 3, outDir: out, recipe, resume: true, ...quiet }),
+    ).rejects.toThrow(/loss became NaN in epoch 2 after 3 optimizer steps; stopped without saving: the last good checkpoint is .*last.safetensors \(1 epochs done\)/);
+    expect(readCheckpointInfo(path.join(out, 'last.safetensors')).epoch).toBe(1);
+    expect(readJsonLines(path.join(out, 'metrics.jsonl'))).toHaveLength(1);
   });
 
   it('refuses to resume when there is no checkpoint', async () => {
     const { train, val } = sources();
     await expect(
       fit({ model: tinyModel(), train, val, numClasses: 2, epochs: 1, outDir: tempDir(), recipe: paperRecipe({ batchSize: 4 }), resume: true, ...quiet }),
-    ).rejects.toThrow(/cannot resume: .*last.safetensors does not exist/);
+    ).rejects.toThrow(/cannot resume: .* holds no checkpoint \(last.safetensors\); check the folder \(--out\), or start a new run without resume/);
   });
 });
