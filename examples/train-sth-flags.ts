@@ -23,7 +23,7 @@ export type SettingPath =
   | 'pretrained';
 
 /** The type of the setting at a path, so that a flag's checked value must fit where it goes. */
-type ValueAt<P extends SettingPath> = P extends `config.${infer K extends keyof ExperimentConfig}`
+export type ValueAt<P extends SettingPath> = P extends `config.${infer K extends keyof ExperimentConfig}`
   ? ExperimentConfig[K]
   : P extends `recipe.${infer K extends keyof TrainRecipe}`
     ? TrainRecipe[K]
@@ -193,9 +193,10 @@ export function parseFlags(argv: string[]): ParsedFlags {
   };
 }
 
-/** The checked value of a given flag, or undefined when it was not given. */
-export function givenValue(flags: ParsedFlags, name: string): unknown {
-  return flags.settings.find((s) => s.flag.name === name)?.value;
+/** The checked value of the flag that sets a setting, or undefined when it was not given. */
+export function given<P extends SettingPath>(flags: ParsedFlags, setting: P): ValueAt<P> | undefined {
+  // settingFlag typed each flag's parse by its setting, so the value found here has that setting's type.
+  return flags.settings.find((s) => s.flag.setting === setting)?.value as ValueAt<P> | undefined;
 }
 
 /** The option lines of --help, by section. */

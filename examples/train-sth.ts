@@ -19,7 +19,7 @@ import {
 import { readCheckpointInfo } from '../src/optim/checkpoint';
 import { type TrainRecipe, fit, formatPercent, paperRecipe, runFiles } from '../src/ssan/train';
 import {
-  applySettings, asFlag, contradictions, flagHelp, givenValue, parseFlags, ParsedFlags,
+  applySettings, asFlag, contradictions, flagHelp, given, parseFlags, ParsedFlags,
 } from './train-sth-flags';
 import { SYNTHETIC_RUN } from './synthetic-run';
 
@@ -45,10 +45,13 @@ async function main(): Promise<void> {
   }
   const log = (line: string) => console.log(line);
   const started = performance.now();
-  const dataFlag = givenValue(flags, 'data') as string | undefined;
-  const archFlag = givenValue(flags, 'arch') as string | undefined;
-  const outDir = flags.out ?? path.join('runs', `${dataFlag === undefined ? 'synthetic' : path.basename(dataFlag)}-${archFlag ?? 'ssan'}`);
+  const dataFlag = given(flags, 'data.root');
+  const outDir = flags.out ?? path.join('runs', `${dataFlag === undefined ? 'synthetic' : path.basename(dataFlag)}-${given(flags, 'config.arch') ?? 'ssan'}`);
   checkOutDir(outDir, flags);
+  const pretrained = given(flags, 'pretrained');
+  if (pretrained !== undefined && !flags.resume && !fs.existsSync(pretrained)) {
+    throw new Error(`--pretrained ${pretrained} does not exist`);
+  }
 
   const { run, splits } = flags.resume ? resumedRun(outDir, flags, log) : newRun(flags, log);
 
@@ -102,36 +105,35 @@ function checkOutDir(outDir: string, flags: ParsedFlags): void {
     throw new Error(`--out ${outDir} is a file; --out names the run's folder (created when missing)`);
   }
   const files = runFiles(outDir);
-  const last = files.last;
   const existing = [files.last, files.best, files.metrics].filter((f) => fs.existsSync(f)).map((f) => path.basename(f));
   if (!flags.resume && !flags.overwrite && existing.length > 0) {
     throw new Error(`--out ${outDir} holds a run (${existing.join(', ')}); continue it with --resume, or replace it with --overwrite`);
   }
-  if (flags.resume && !fs.existsSync(last)) {
-    throw new Error(`--resume: there is no run to continue in ${outDir} (${fs.existsSync(outDir) ? `no ${path.basename(last)} in it` : 'no such folder'}); ` +
+  if (flags.resume && !fs.existsSync(files.last)) {
+    throw new Error(`--resume: there is no run to continue in ${outDir} (${fs.existsSync(outDir) ? `no ${path.basename(files.last)} in it` : 'no such folder'}); ` +
       'start the run without --resume');
   }
 }
 
 /** A new run: the data named by the flags, the defaults for it, and every given flag on top. */
 function newRun(flags: ParsedFlags, log: (line: string) => void) {
-  const dataFlag = givenValue(flags, 'data') as string | undefined;
-  if (dataFlag === undefined && givenValue(flags, 'format') !== undefined) {
+  const dataFlag = given(flags, 'data.root');
+  const formatFlag = given(flags, 'data.format');
+  if (dataFlag === undefined && formatFlag !== undefined) {
     throw new Error('--format needs --data (the synthetic set is sthv1)');
   }
-  const splits = openTrainVal({ root: dataFlag, format: givenValue(flags, 'format') as RunSettings['data']['format'] | undefined, log });
+  const splits = openTrainVal({ root: dataFlag, format: formatFlag, log });
   const base: { config: Omit<ExperimentConfig, 'numClasses'>; recipe: Partial<TrainRecipe>; epochs: number } =
     splits.synthetic ? SYNTHETIC_RUN : { config: PAPER_CONFIG, recipe: { accumulate: 8 }, epochs: 80 };
   const draft = {
     config: { ...base.config, numClasses: splits.train.classes.length },
-    recipe: { accumulate: 1, ...base.recipe, batchSize: 8 },
+    recipe: { ...base.recipe, batchSize: 8 },
     epochs: base.epochs,
     seed: 0,
     data: describeData(splits),
   };
-  applySettings(draft, flags.settings);
-  // What was opened is the record (the synthetic set ignores --format), whatever the flags said.
-  draft.data = describeData(splits);
+  // The data record is what was opened (the flags named it; describeData adds its sizes).
+  applySettings(draft, flags.settings.filter((s) => !s.flag.setting.startsWith('data.')));
   // The recipe's lr defaults to the one scaled with the batch, so it is filled in after --batch and --accumulate.
   const run: RunSettings = { ...draft, recipe: paperRecipe(draft.recipe) };
   return { run, splits };
@@ -150,7 +152,7 @@ function resumedRun(outDir: string, flags: ParsedFlags, log: (line: string) => v
       `where this command says ${wrong.map((w) => asFlag(w.flag, w.given)).join(', ')}; ` +
       `drop ${wrong.map((w) => `--${w.flag.name}`).join(', ')} to continue the run (or start a new one: another --out, or --overwrite)`);
   }
-  const epochs = givenValue(flags, 'epochs') as number | undefined;
+  const epochs = given(flags, 'epochs');
   const done = readCheckpointInfo(file).epoch;
   if (epochs !== undefined && epochs < done) {
     throw new Error(`--epochs ${epochs}: the run in ${outDir} has already done ${done} epochs; give at least ${done}`);
