@@ -18,6 +18,7 @@ import {
 } from '../src/ssan/train/experiment';
 import { readCheckpointInfo } from '../src/optim/checkpoint';
 import { type TrainRecipe, fit, formatPercent, paperRecipe, runFiles } from '../src/ssan/train';
+import { existingRunFiles } from '../src/ssan/train/run-files';
 import {
   applySettings, asFlag, contradictions, flagHelp, given, parseFlags, ParsedFlags,
 } from './train-sth-flags';
@@ -69,12 +70,10 @@ async function main(): Promise<void> {
     `${splits.train.records.length} train / ${splits.val.records.length} val videos in ${run.data.root}; batch ${run.recipe.batchSize} x ${run.recipe.accumulate}, ` +
     `lr ${run.recipe.lr}, ${run.epochs} epochs; output in ${outDir}`);
   try {
-    // Built apart from the call while FitOptions gains `overwrite` (fit's own guard for a folder that holds a run).
-    const options = {
+    const result = await fit({
       model, train, val, numClasses: c.numClasses, recipe: run.recipe, epochs: run.epochs, outDir,
       resume: flags.resume, overwrite: flags.overwrite, config: run, log,
-    };
-    const result = await fit(options);
+    });
     const minutes = (performance.now() - started) / 60000;
     const last = result.history[result.history.length - 1];
     const files = runFiles(outDir);
@@ -104,14 +103,17 @@ function checkOutDir(outDir: string, flags: ParsedFlags): void {
   if (fs.existsSync(outDir) && !fs.statSync(outDir).isDirectory()) {
     throw new Error(`--out ${outDir} is a file; --out names the run's folder (created when missing)`);
   }
+  // What makes a folder hold a run is fit's rule (existingRunFiles); checked here too, before the data is read.
   const files = runFiles(outDir);
-  const existing = [files.last, files.best, files.metrics].filter((f) => fs.existsSync(f)).map((f) => path.basename(f));
+  const existing = fs.existsSync(outDir) ? existingRunFiles(files).map((f) => path.basename(f)) : [];
   if (!flags.resume && !flags.overwrite && existing.length > 0) {
     throw new Error(`--out ${outDir} holds a run (${existing.join(', ')}); continue it with --resume, or replace it with --overwrite`);
   }
-  if (flags.resume && !fs.existsSync(files.last)) {
-    throw new Error(`--resume: there is no run to continue in ${outDir} (${fs.existsSync(outDir) ? `no ${path.basename(files.last)} in it` : 'no such folder'}); ` +
-      'start the run without --resume');
+  if (flags.resume && !existing.includes(path.basename(files.last))) {
+    throw new Error(`--resume: there is no run to continue in ${outDir} (` +
+      (!fs.existsSync(outDir) ? 'no such folder); start the run without --resume'
+        : existing.length === 0 ? `no ${path.basename(files.last)} in it); start the run without --resume`
+          : `only ${existing.join(', ')}: it stopped before saving ${path.basename(files.last)}); start it again with --overwrite`));
   }
 }
 

@@ -79,11 +79,15 @@ describe('examples/train-sth.ts and eval-sth.ts', () => {
   });
 
   it('--epochs 0, an --out that is a file and --resume without a checkpoint are plain errors naming the flag, before any data is read', () => {
+    const metricsOnly = path.join(root, 'metrics-only');
     const cases: [string[], string][] = [
       [['--epochs', '0'], "train-sth: --epochs must be an integer >= 1; got '0'"],
       [['--out', path.join(__dirname, '..', 'package.json')], "is a file; --out names the run's folder"],
       [['--out', path.join(root, 'empty'), '--resume'], `train-sth: --resume: there is no run to continue in ${path.join(root, 'empty')} (no such folder)`],
+      [['--out', metricsOnly, '--resume'], `(only metrics.jsonl: it stopped before saving last.safetensors); start it again with --overwrite`],
     ];
+    fs.mkdirSync(metricsOnly);
+    fs.writeFileSync(path.join(metricsOnly, 'metrics.jsonl'), '');
     for (const [args, message] of cases) {
       const { code, text } = run('train-sth.ts', ['--data', nowhere, ...args]);
       expect(code).toBe(1);
