@@ -381,7 +381,9 @@ function prepareOutDir(opts: FitOptions, log: (line: string) => void): RunFiles 
   try {
     stat = fs.statSync(dir);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`fit: cannot use the output folder ${dir}: ${(e as Error).message}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') throw new Error(`fit: cannot create the output folder ${dir}: a part of its path is a file`);
+    if (code !== 'ENOENT') throw new Error(`fit: cannot use the output folder ${dir}: ${(e as Error).message}`);
   }
   if (stat && !stat.isDirectory()) throw new Error(`fit: the output folder ${dir} is a file; name a folder (outDir, --out)`);
   const existing = stat ? existingRunFiles(files) : [];

@@ -37,7 +37,7 @@ export function removeStaleTemporaryFiles(files: RunFiles): string[] {
   const stale = staleTemporaryFiles(files.dir, names);
   if (fs.existsSync(`${files.metrics}.tmp`)) stale.push(`${files.metrics}.tmp`);
   for (const file of stale) fs.rmSync(file, { force: true });
-  return stale.map((f) => path.basename(f));
+  return stale.map((f) => path.basename(f)).sort();
 }
 
 /** Appends one object as a line; a line is written whole with one call, so a crash never leaves half of one. */
