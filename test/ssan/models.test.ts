@@ -131,8 +131,21 @@ describe('createModel: where the blocks go (spec §4)', () => {
     expect(where({ layer4: [2, 0], layer1: [1] })).toEqual(['layer1.1', 'layer4.0', 'layer4.2']);
   });
 
+  it("without a placement, ResNet-18 gets A_odd's blocks that it has and ResNet-34 all of them", () => {
+    const found = (depth: 18 | 34, arch: Arch) => {
+      const model = createModel({ arch, depth, width: 2, numClasses: 3, numSegments: 2 });
+      return model.backbone.stages.flatMap((stage, s) =>
+        [...stage].flatMap((block, i) => ((block as Bottleneck).attention ? [`layer${s + 1}.${i}`] : [])));
+    };
+    expect(found(18, 'ssan')).toEqual(['layer2.1', 'layer3.1']);
+    expect(found(18, 'nl3d')).toEqual(['layer2.1', 'layer3.1']);
+    expect(found(34, 'ssan')).toEqual(['layer2.1', 'layer2.3', 'layer3.1', 'layer3.3', 'layer3.5']);
+    expect(() => createModel({ arch: 'ssan', depth: 50, blocks: [1, 1, 1, 1], numClasses: 3, numSegments: 2 }))
+      .toThrow(/no block of the default placement/);
+  });
+
   it('a placement a model cannot hold is a clear error', () => {
-    expect(() => createModel({ arch: 'ssan', depth: 18, width: 2, numClasses: 3, numSegments: 2 }))
+    expect(() => createModel({ arch: 'ssan', depth: 18, width: 2, numClasses: 3, numSegments: 2, placement: 'A_odd' }))
       .toThrow(/placement: layer2 has blocks 0\.\.1; block 3 does not exist/);
     expect(() => placedBlocks(resnet({ depth: 18, width: 2 }), 'C' as 'B')).toThrow(/placement: expected one of A_odd/);
     expect(() => placedBlocks(resnet({ depth: 18, width: 2 }), { layer5: [0] } as never)).toThrow(/unknown stage layer5/);

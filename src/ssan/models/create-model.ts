@@ -11,7 +11,7 @@ import { TSN } from './tsn';
 import { SSA, SSAOptions } from './ssa';
 import { NonLocal, NonLocalKind, NonLocalOptions } from './non-local';
 import { TemporalShift } from './tsm';
-import { Placement, placedBlocks } from './placement';
+import { Placement, defaultPlacement, placedBlocks } from './placement';
 
 export type Arch = 'ssan' | 'tsn' | 'tsm' | 'nl3d' | 'nl2d' | 'nl1d' | 'nl2d1d';
 export const ARCHS: readonly Arch[] = ['ssan', 'tsn', 'tsm', 'nl3d', 'nl2d', 'nl1d', 'nl2d1d'];
@@ -24,7 +24,10 @@ export interface CreateModelOptions {
   numClasses: number;
   /** Frames per clip, T. */
   numSegments: number;
-  /** Where attention goes (default 'A_odd': layer2 {1,3}, layer3 {1,3,5}). Not used by tsn and tsm. */
+  /**
+   * Where attention goes. Default: 'A_odd' (layer2 {1,3}, layer3 {1,3,5}) where the ResNet has those
+   * blocks, so ResNet-18 gets layer2 {1}, layer3 {1} (see defaultPlacement). Not used by tsn and tsm.
+   */
   placement?: Placement;
   /** SSA's switches (arch 'ssan'). */
   ssa?: Omit<SSAOptions, 'numSegments'>;
@@ -47,6 +50,7 @@ export function createModel(opts: CreateModelOptions): TSN {
     throw new Error(`createModel: numSegments must be a positive integer; got ${numSegments}`);
   }
   const backbone = new ResNet({ depth, width, blocks: opts.blocks });
+  const where = () => placement ?? defaultPlacement(backbone);
 
   if (arch === 'tsm') {
     // TSM shifts in every block; in very deep nets (layer3 >= 23 blocks) every other one, as its authors do.
@@ -58,12 +62,12 @@ export function createModel(opts: CreateModelOptions): TSN {
       }
     }
   } else if (arch === 'ssan') {
-    for (const { block, channels } of placedBlocks(backbone, placement)) {
+    for (const { block, channels } of placedBlocks(backbone, where())) {
       block.attention = new SSA(channels, { ...opts.ssa, numSegments });
     }
   } else if (arch !== 'tsn') {
     const kind = NON_LOCAL_KINDS[arch] as NonLocalKind;
-    for (const { block, channels } of placedBlocks(backbone, placement)) {
+    for (const { block, channels } of placedBlocks(backbone, where())) {
       block.attention = new NonLocal(channels, { ...opts.nl, kind, numSegments });
     }
   }

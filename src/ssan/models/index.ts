@@ -11,7 +11,7 @@ export { TemporalShift } from './tsm';
 export type { TemporalShiftOptions } from './tsm';
 export { TSN } from './tsn';
 export type { TSNOptions, BackboneLoadResult } from './tsn';
-export { PLACEMENTS, placedBlocks } from './placement';
+export { PLACEMENTS, placedBlocks, defaultPlacement } from './placement';
 export type { Placement, PlacementName, BlockIndices, PlacedBlock, StageName } from './placement';
 export { ARCHS, createModel } from './create-model';
 export type { Arch, CreateModelOptions } from './create-model';

@@ -24,6 +24,23 @@ export const PLACEMENTS: Record<PlacementName, BlockIndices> = {
 
 const STAGES: readonly StageName[] = ['layer1', 'layer2', 'layer3', 'layer4'];
 
+/**
+ * The placement a model gets when none is given: A_odd's blocks that this ResNet has. ResNet-34, -50 and
+ * -101 have them all; ResNet-18's stages have two blocks, so it gets block 1 of layer2 and of layer3 (one
+ * module per stage, still after the stage's strided first block).
+ */
+export function defaultPlacement(model: ResNet): BlockIndices {
+  const indices: BlockIndices = {};
+  for (const [stage, wanted] of Object.entries(PLACEMENTS.A_odd) as [StageName, readonly number[]][]) {
+    const present = wanted.filter((i) => i < model[stage].length);
+    if (present.length > 0) indices[stage] = present;
+  }
+  if (Object.keys(indices).length === 0) {
+    throw new Error('placement: this ResNet has no block of the default placement (layer2 {1, 3}, layer3 {1, 3, 5}); give a placement');
+  }
+  return indices;
+}
+
 /** A selected block, with its stage, index and the width its attention module sees. */
 export interface PlacedBlock {
   stage: StageName;

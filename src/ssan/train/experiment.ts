@@ -26,7 +26,7 @@ export interface ExperimentConfig {
   numClasses: number;
   /** Frames per clip, T. */
   numSegments: number;
-  /** Where the attention blocks go; the spec's placement A unless given. */
+  /** Where the attention blocks go; createModel's default (A_odd where the ResNet has the blocks) unless given. */
   placement?: Placement;
   /** The attention score scale of SSA and the non-local blocks (spec §12 `attn_scale`). */
   attnScale?: AttnScale;
@@ -125,20 +125,11 @@ export function buildModel(config: ExperimentConfig): TSN {
     width: config.width,
     numClasses: config.numClasses,
     numSegments: config.numSegments,
-    placement: config.placement ?? defaultPlacement(config.depth),
+    placement: config.placement,
     ssa: { ...attentionOptions, ...config.ssa },
     nl: { ...attentionOptions, ...(config.nlFusion ? { fusion: config.nlFusion } : {}) },
     dropout: config.dropout,
   });
-}
-
-/**
- * The spec's placement A (two blocks of res3 and three of res4) where the net has them; ResNet-18 and -34
- * have too few blocks in layer2 for {1, 3}, so they get the last block of layer2 and of layer3 (one
- * attention block per stage, after the stage's first block, as A_odd does).
- */
-export function defaultPlacement(depth: ExperimentConfig['depth']): Placement {
-  return depth === 18 ? { layer2: [1], layer3: [1] } : 'A_odd';
 }
 
 export function clipTransform(config: ExperimentConfig, train: boolean): ClipTransform {

@@ -12,7 +12,7 @@ export type { ProgressStream, ProgressFields } from './progress';
 export { runFiles, readJsonLines } from './run-files';
 export type { RunFiles } from './run-files';
 export type { BatchSource, ClipBatchLike } from './batch-source';
-export { buildModel, clipTransform, trainLoader, evalLoader, defaultPlacement, readRunSettings, PAPER_CONFIG } from './experiment';
+export { buildModel, clipTransform, trainLoader, evalLoader, readRunSettings, PAPER_CONFIG } from './experiment';
 export type { ExperimentConfig, LoaderSettings, RunSettings } from './experiment';
 export { openTrainVal, SYNTHETIC_ROOT, SYNTHETIC_SET } from './datasets';
 export type { DataChoice, TrainValSplits } from './datasets';
