@@ -75,7 +75,8 @@ async function collect(models: Forward[], source: BatchSource, opts: EvaluateOpt
       const keys = videoKeys(batch.recordIndices, batch.labels.shape[0], position);
       position += keys.length;
       models.forEach((m, i) => addBatch(perModel[i], m, batch.clips, batch.labels, keys, opts));
-      opts.onBatch?.(++done, source.batchesPerEpoch);
+      done++;
+      opts.onBatch?.(done, source.batchesPerEpoch);
     }
   } finally {
     models.forEach((m, i) => m.train(wasTraining[i]));

@@ -6,7 +6,7 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { manualSeed, ssan, nn } from '../../../src';
-import type { BatchSource, ClipBatchLike } from '../../../src/ssan/train';
+import { paperRecipe, type BatchSource, type ClipBatchLike } from '../../../src/ssan/train';
 import { MemorySource } from './memory-source';
 
 export const T = 2;
@@ -68,5 +68,30 @@ export function tapped(source: BatchSource, onBatch: (epoch: number, batchIndex:
         yield batch;
       }
     },
+  };
+}
+
+/**
+ * The runs ctrl-c.test.ts interrupts with real signals (in ctrl-c-child.ts) and then resumes here: long
+ * enough, in batches of 2, that a signal sent at an early batch lands well inside the epoch or validation.
+ *   train     Ctrl-C in the training part of the epoch
+ *   validate  Ctrl-C during validation
+ *   twice     Ctrl-C twice inside an optimizer step of 8 accumulated batches
+ */
+export function ctrlCRun(scenario: string) {
+  const long = 120;
+  const sizes: Record<string, { train: number; val: number; accumulate: number }> = {
+    train: { train: long, val: 2, accumulate: 1 },
+    validate: { train: 4, val: long, accumulate: 1 },
+    twice: { train: long, val: 2, accumulate: 8 },
+  };
+  const size = sizes[scenario];
+  if (size === undefined) throw new Error(`ctrlCRun: no scenario ${JSON.stringify(scenario)}; expected ${Object.keys(sizes).join(', ')}`);
+  return {
+    model: tinyModel(),
+    train: new MemorySource(2 * size.train, 2, [T, 3, 8, 8], true),
+    val: new MemorySource(2 * size.val, 2, [T, 3, 8, 8], false, 2),
+    recipe: paperRecipe({ batchSize: 2, lr: 0.02, accumulate: size.accumulate }),
+    epochs: 1,
   };
 }
