@@ -6,7 +6,9 @@
  * and `ref`ed while they hold a job, so a program awaiting a batch is not ended under it.
  *
  * A worker starts from an eval'd bootstrap that loads loader-worker: the .js file when running compiled,
- * or the .ts source through ts-node (transpile only) under ts-node or vitest.
+ * or the .ts source through ts-node (transpile only) under ts-node or vitest. The workers transpile with
+ * TypeScript itself even where tsconfig asks ts-node for swc: @swc/core's native module, loaded in a
+ * worker thread, crashes the whole process (SIGSEGV) when the worker is terminated, as close() does.
  */
 import { createRequire } from 'module';
 import path from 'path';
@@ -22,7 +24,7 @@ const { createRequire } = require('module');
 const path = require('path');
 const load = createRequire(workerData.entry);
 if (workerData.entry.endsWith('.ts')) {
-  load('ts-node').register({ transpileOnly: true, projectSearchDir: path.dirname(workerData.entry) });
+  load('ts-node').register({ transpileOnly: true, swc: false, projectSearchDir: path.dirname(workerData.entry) });
 }
 load(workerData.entry);
 `;

@@ -8,8 +8,10 @@
  *
  * Decoding happens on `workers` threads, whole batches at a time, `prefetch` batches ahead of the one
  * the consumer is waiting for. The consumer computes synchronously between awaits, so the decoded
- * batches simply wait in their promises. A video with a missing or broken frame is dropped from its
- * batch with a warning; any other error rejects the epoch.
+ * batches simply wait in their promises; but a worker's answer is only received, and the worker only
+ * given its next batch, when the consumer lets the event loop turn (fit and evaluate do after every
+ * batch), so a consumer that never does keeps the workers idle while it computes. A video with a missing
+ * or broken frame is dropped from its batch with a warning; any other error rejects the epoch.
  */
 import { Tensor } from '../../tensor/tensor';
 import { tensor } from '../../tensor/creation';

@@ -303,7 +303,7 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
         await batchesOf.return?.();
       }
       if (ended) {
-        // The epoch's last batches were empty: their group's step is still to be taken.
+        // A last group whose final batches were empty (every video skipped) still has its step to take.
         flush();
         position.nextBatch = batches;
         position.skipped = skippedBefore + opts.train.lastEpochSkipped.length;
@@ -316,8 +316,8 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
       }
       if (position.clips === 0) {
         const first = opts.train.lastEpochSkipped[0];
-        throw new Error(`fit: no optimizer step ran in epoch ${epoch + 1}: all ${position.skipped} of its training videos were skipped` +
-          (first ? ` (the first, ${first.id}: ${first.reason})` : '') + '; check the data (frames missing or fewer than the segments?)');
+        throw new Error(`fit: no optimizer step ran in epoch ${epoch + 1}: every training batch was empty, ${position.skipped} videos ` +
+          `skipped${first ? ` (the first, ${first.id}: ${first.reason})` : ''}; check the data (frames missing, or fewer than the segments?)`);
       }
       if (stopRequested()) {
         save(files.last, position);

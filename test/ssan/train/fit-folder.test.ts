@@ -110,8 +110,8 @@ describe('an epoch in which no optimizer step ran', () => {
       async *epoch() {},
     };
     await expect(fit({ model: tinyModel(), train, val, numClasses: 2, epochs: 2, outDir: out, recipe, ...quiet })).rejects.toThrow(
-      'fit: no optimizer step ran in epoch 1: all 12 of its training videos were skipped (the first, v0: needs 2 frames, the folder has 1); ' +
-        'check the data (frames missing or fewer than the segments?)',
+      'fit: no optimizer step ran in epoch 1: every training batch was empty, 12 videos skipped (the first, v0: needs 2 frames, ' +
+        'the folder has 1); check the data (frames missing, or fewer than the segments?)',
     );
     expect(fs.readdirSync(out)).toEqual([]);
   });
