@@ -74,7 +74,8 @@ async function main(): Promise<void> {
     try {
       const run = await fit({
         model, train, val, numClasses: config.numClasses, recipe, epochs, outDir: path.join(outRoot, row.key),
-        config: { config, recipe, epochs, seed }, progress: null, handleInterrupt: false,
+        // Each row is trained afresh: an earlier comparison's run of the row is replaced.
+        config: { config, recipe, epochs, seed }, progress: null, handleInterrupt: false, overwrite: true,
       });
       const last = run.history[run.history.length - 1];
       const minutes = (performance.now() - started) / 60000;

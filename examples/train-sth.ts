@@ -80,6 +80,8 @@ async function main(): Promise<void> {
     if (result.status === 'interrupted') {
       // The checkpoint records the dataset and every setting, so these two flags are all a resume needs.
       log(`stopped; continue with: npx ts-node examples/train-sth.ts --out ${shellWord(outDir)} --resume`);
+      // As a program stopped by SIGINT would: a script that runs this knows the training did not finish.
+      process.exitCode = 130;
       return;
     }
     log('');

@@ -94,11 +94,21 @@ export function scorePredictions(predictions: Predictions[]): EvaluationResult {
   const meter = new ClassificationMeter(numClasses);
   const skipped = new Map<string, { id: string; reason: string }>();
   for (const p of predictions) for (const s of p.skipped) skipped.set(s.id, s);
+  let scored = 0;
   for (const [key, label] of predictions[0].labels) {
     const rows = predictions.map((p) => p.logProbs.get(key));
     if (rows.some((r) => r === undefined)) continue;
     const scores = logMeanExp(rows as Float64Array[], numClasses);
     meter.add(scores, [label], -scores[label]);
+    scored++;
+  }
+  // Metrics of no video would be NaN and read as a result; say why instead.
+  if (scored === 0) {
+    const first = skipped.values().next().value;
+    throw new Error(
+      `evaluate: no video could be scored (${skipped.size} skipped` +
+        (first ? `; the first, ${first.id}: ${first.reason})` : ', or the predictions share no video)'),
+    );
   }
   return { ...meter.result(), skipped: [...skipped.values()] };
 }

@@ -82,6 +82,11 @@ describe('evaluate', () => {
     const wrong = { ...b, labels: new Map([[0, 0]]) };
     expect(scorePredictions([wrong]).loss).toBeCloseTo(1000, 6);
   });
+
+  it('a pass in which every video was skipped is an error, not NaN metrics', () => {
+    const none = { numClasses: 2, logProbs: new Map<number, Float64Array>(), labels: new Map([[0, 1]]), skipped: [{ id: 'v7', reason: 'frame 3 is missing' }] };
+    expect(() => scorePredictions([none])).toThrow('evaluate: no video could be scored (1 skipped; the first, v7: frame 3 is missing)');
+  });
 });
 
 describe('the recipe', () => {
