@@ -46,8 +46,13 @@ export const OP = {
   I32_AND: 0x71,
   I32_OR: 0x72,
   I32_SHL: 0x74,
+  F32_GT: 0x5e,
+  F32_SQRT: 0x91,
   F32_ADD: 0x92,
+  F32_SUB: 0x93,
   F32_MUL: 0x94,
+  F32_DIV: 0x95,
+  F32_MAX: 0x97,
 } as const;
 
 /** Bulk-memory opcodes follow the 0xfc prefix (their numbers are LEB128 after it). */
@@ -72,8 +77,14 @@ export const SIMD_OP = {
   V128_CONST: 0x0c,
   I8X16_SHUFFLE: 0x0d,
   F32X4_SPLAT: 0x13,
+  F32X4_GT: 0x44,
+  V128_AND: 0x4e,
+  F32X4_SQRT: 0xe3,
   F32X4_ADD: 0xe4,
+  F32X4_SUB: 0xe5,
   F32X4_MUL: 0xe6,
+  F32X4_DIV: 0xe7,
+  F32X4_MAX: 0xe9,
   /** Relaxed SIMD: a * b + c, fused or not as the hardware prefers (one rounding or two). */
   F32X4_RELAXED_MADD: 0x105,
 } as const;
