@@ -129,6 +129,47 @@ def prepare_ssa(torch, s):
     return step
 
 
+# Where createModel puts SSA by default: A_odd's blocks (layer2 {1, 3}, layer3 {1, 3, 5}) that the
+# ResNet has (src/ssan/models/placement.ts defaultPlacement), so ResNet-18 gets layer2 {1}, layer3 {1}.
+A_ODD = {"layer2": [1, 3], "layer3": [1, 3, 5]}
+STAGE_BLOCKS = {18: [2, 2, 2, 2], 34: [3, 4, 6, 3], 50: [3, 4, 6, 3], 101: [3, 4, 23, 3]}
+
+
+def default_placement(depth):
+    blocks = dict(zip(("layer1", "layer2", "layer3", "layer4"), STAGE_BLOCKS[depth]))
+    return {stage: [i for i in wanted if i < blocks[stage]] for stage, wanted in A_ODD.items()
+            if any(i < blocks[stage] for i in wanted)}
+
+
+def prepare_train_step(torch, F, s):
+    """One training step as runners/train-step.ts takes it: gradients set to none, forward in training
+    mode, mean cross-entropy, backward, Nesterov SGD over every parameter."""
+    reference = import_ssan_reference()  # also puts scripts/ on the path for tiny_torchvision
+    from tiny_torchvision import build_resnet
+    if s["arch"] == "resnet":
+        if s["segments"] != 1:
+            raise ValueError("a 'resnet' step classifies images; segments must be 1")
+        # At width 64 this is torchvision's resnet18/34/50/101 itself (tiny_torchvision checks it).
+        model = build_resnet(s["depth"], width=s["width"], num_classes=s["numClasses"])
+        x = torch.randn(s["clips"], 3, s["size"], s["size"])
+    else:
+        model = reference.create_model(
+            s["arch"], s["depth"], s["numClasses"], s["segments"], width=s["width"],
+            placement=default_placement(s["depth"]), ssa={"attn_scale": s["attnScale"]}, dropout=s["dropout"])
+        x = torch.randn(s["clips"], s["segments"], 3, s["size"], s["size"])
+    model.train()
+    labels = torch.tensor([(i * 7) % s["numClasses"] for i in range(s["clips"])], dtype=torch.long)
+    optimizer = torch.optim.SGD(model.parameters(), lr=s["lr"], momentum=s["momentum"], nesterov=True,
+                                weight_decay=s["weightDecay"])
+
+    def step():
+        optimizer.zero_grad(set_to_none=True)  # as ours; PyTorch 1.13's default would fill zeros
+        F.cross_entropy(model(x), labels).backward()
+        optimizer.step()
+
+    return step
+
+
 def prepare(torch, F, spec):
     torch.manual_seed(0)
     kind = spec["kind"]
@@ -145,6 +186,8 @@ def prepare(torch, F, spec):
         return prepare_bottleneck(torch, F, spec)
     if kind == "ssa":
         return prepare_ssa(torch, spec)
+    if kind == "trainStep":
+        return prepare_train_step(torch, F, spec)
     raise ValueError("unknown benchmark kind " + repr(kind))
 
 

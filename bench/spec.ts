@@ -76,7 +76,46 @@ export interface SSASpec {
   width: number;
 }
 
-export type Spec = GemmSpec | ConvSpec | BmmSpec | BottleneckSpec | SSASpec;
+/**
+ * One whole training step of a model: zero the gradients, forward in training mode (batch-statistics
+ * BatchNorm, dropout on), mean cross-entropy, backward, and a Nesterov SGD step with momentum and
+ * (coupled) weight decay on every parameter. The models:
+ * - 'resnet': torchvision's ResNet as an image classifier, `clips` images of size x size, `segments` 1;
+ * - 'tsn' and 'ssan': createModel's TSN (with SSA at the default placement for 'ssan'), `clips` clips
+ *   of `segments` frames of size x size, the backbone's own classifier replaced by the TSN's fc.
+ * The inputs are random and the labels fixed, so every step does the same work; the values do not
+ * matter to the time.
+ */
+export interface TrainStepSpec {
+  kind: 'trainStep';
+  arch: 'resnet' | 'tsn' | 'ssan';
+  /** ResNet depth: 18 and 34 use BasicBlock, 50 and 101 Bottleneck. */
+  depth: 18 | 34 | 50 | 101;
+  /** The ResNet's base width (64 is torchvision's). */
+  width: number;
+  /** Clips per batch ('tsn', 'ssan'), or images per batch ('resnet'). */
+  clips: number;
+  /** Frames per clip, T (1 for 'resnet'). */
+  segments: number;
+  /** Square frames: height = width = size. */
+  size: number;
+  numClasses: number;
+  /** The TSN's dropout before its fc (0 for 'resnet', which has none). */
+  dropout: number;
+  /** SSA's attention score scale (ssan-spec §12 `attn_scale`; 'len' is the paper's). */
+  attnScale: 'len' | 'none' | 'dot';
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+}
+
+export type Spec = GemmSpec | ConvSpec | BmmSpec | BottleneckSpec | SSASpec | TrainStepSpec;
+
+/** The model a training step spec names, for labels: 'SSAN ResNet-18 (width 16)'. */
+export function describeModel(spec: TrainStepSpec): string {
+  const backbone = `ResNet-${spec.depth}` + (spec.width !== 64 ? ` (width ${spec.width})` : '');
+  return spec.arch === 'resnet' ? backbone : `${spec.arch.toUpperCase()} ${backbone}`;
+}
 
 /** The spatial output size of a convolution along one dim (PyTorch's formula, dilation 1). */
 export function convOutputSize(size: number, kernel: number, stride: number, padding: number): number {
@@ -104,5 +143,10 @@ export function describeShape(spec: Spec): string {
         `[${spec.clips * spec.segments},${spec.channels},${spec.height},${spec.width}] ` +
         `(${spec.clips} clip${spec.clips === 1 ? '' : 's'} x ${spec.segments} frames)`
       );
+    case 'trainStep':
+      return spec.arch === 'resnet'
+        ? `${describeModel(spec)}, [${spec.clips},3,${spec.size},${spec.size}], ${spec.numClasses} classes`
+        : `${describeModel(spec)}, ${spec.clips} clip${spec.clips === 1 ? '' : 's'} x ${spec.segments} frames ` +
+          `of ${spec.size}x${spec.size}, ${spec.numClasses} classes`;
   }
 }

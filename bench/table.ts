@@ -89,6 +89,34 @@ function trainingStepTable(report: Report, stepCase: BenchCase): string {
   return markdownTable(['runner', 'GFLOP/s', 'vs PyTorch', 'vs tfjs-cpu'], rows);
 }
 
+/** Seconds per call, the proxy marked; '-', 'missing' or 'failed' otherwise. */
+function secondsCell(m: Measurement | undefined): string {
+  if (!m || m.outcome.status !== 'timed') return cell(m);
+  return formatNumber(m.outcome.medianSeconds) + (m.proxy ? PROXY_MARK : '');
+}
+
+/**
+ * Whole training steps in seconds, and each runner's speed relative to PyTorch (PyTorch's time over
+ * the runner's: above 1 is faster than PyTorch). Runners that cannot build the models are left out.
+ */
+function trainingStepsTable(report: Report, stepCases: BenchCase[]): string {
+  const timedAny = (r: string) => stepCases.some((c) => find(report, c.id, r)?.outcome.status === 'timed');
+  const runners = report.runners.filter(timedAny);
+  const others = runners.filter((r) => r !== 'pytorch');
+  const withTorch = runners.includes('pytorch');
+  const rows = stepCases.map((c) => [
+    c.title,
+    describeShape(c.spec),
+    ...runners.map((r) => secondsCell(find(report, c.id, r))),
+    ...(withTorch ? others.map((r) => ratioCell(find(report, c.id, r), find(report, c.id, 'pytorch'))) : []),
+  ]);
+  const header = [
+    'training step', 'model and batch', ...runners.map((r) => `${r} s/step`),
+    ...(withTorch ? others.map((r) => `${r} speed vs PyTorch`) : []),
+  ];
+  return markdownTable(header, rows);
+}
+
 function detailsTable(report: Report): string {
   const rows: string[][] = [];
   for (const c of report.cases) {
@@ -130,6 +158,17 @@ export function renderReport(report: Report): string {
   if (proxies.length > 0) parts.push(...proxies, '');
   if (report.runners.includes('pytorch')) {
     parts.push('### Ratio to PyTorch (same run)', '', ratioToPytorchTable(report), '');
+  }
+  const modelSteps = report.cases.filter((c) => c.spec.kind === 'trainStep');
+  if (modelSteps.length > 0) {
+    parts.push(
+      '### Training steps (forward, cross-entropy, backward, Nesterov SGD; seconds per step, lower is better)',
+      '',
+      trainingStepsTable(report, modelSteps),
+      '',
+      'Speed vs PyTorch = PyTorch\'s seconds per step / the runner\'s (above 1: faster than PyTorch).',
+      '',
+    );
   }
   const stepCase = report.cases.find((c) => c.spec.kind === 'conv' && c.spec.pass === 'trainStep');
   if (stepCase) parts.push(`### ${stepCase.title}`, '', trainingStepTable(report, stepCase), '');

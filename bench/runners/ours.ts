@@ -3,15 +3,16 @@
  * backend that registers itself (src/tensor/backends) shows up in the benchmarks with no edit here.
  *
  * GEMM, the batched product, the conv training step and the bottleneck go through the public ops
- * (F.matmul, F.conv2d, backward, ...), as a user's code does, and the SSA block is the model's own
- * module (ssan.SSA). The three single conv passes call the registry's kernels directly, because no
- * public op runs one backward pass alone; PyTorch's side uses aten.convolution_backward with an output
- * mask for the same reason.
+ * (F.matmul, F.conv2d, backward, ...), as a user's code does; the SSA block is the model's own module
+ * (ssan.SSA), and a training step builds the whole model (runners/train-step.ts). The three single
+ * conv passes call the registry's kernels directly, because no public op runs one backward pass
+ * alone; PyTorch's side uses aten.convolution_backward with an output mask for the same reason.
  */
 import { F, Tensor, kernel, manualSeed, nn, ones, randn, registeredBackends, setBackend, ssan, zeros } from '../../src';
 import type { Backend } from '../../src';
 import type { ConvShape } from '../../src/tensor/kernels/conv';
 import { BottleneckSpec, ConvSpec, SSASpec, Spec, convOutputSize } from '../spec';
+import { prepareTrainStep } from './train-step';
 import { Prepared, Runner } from './runner';
 
 /**
@@ -156,6 +157,8 @@ function prepare(spec: Spec): Prepared {
       return prepareBottleneck(spec);
     case 'ssa':
       return prepareSSA(spec);
+    case 'trainStep':
+      return prepareTrainStep(spec);
   }
 }
 

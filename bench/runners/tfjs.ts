@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu'; // registers the 'cpu' backend
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm'; // importing it registers the 'wasm' backend
-import { BottleneckSpec, ConvSpec, SSASpec, Spec, convOutputSize } from '../spec';
+import { BottleneckSpec, ConvSpec, SSASpec, Spec, TrainStepSpec, convOutputSize } from '../spec';
 import { Prepared, Runner } from './runner';
 
 /**
@@ -28,7 +28,7 @@ function gradientsRegistered(): boolean {
 }
 
 /** The TensorFlow.js kernels a spec runs; a backend without one of them cannot run it. */
-function kernelsNeeded(spec: Exclude<Spec, SSASpec>): string[] {
+function kernelsNeeded(spec: Exclude<Spec, SSASpec | TrainStepSpec>): string[] {
   switch (spec.kind) {
     case 'gemm':
     case 'bmm':
@@ -115,6 +115,9 @@ function prepareBottleneck(s: BottleneckSpec): Prepared {
 function prepare(backend: string, spec: Spec): Prepared {
   if (spec.kind === 'ssa') {
     return { missing: 'TensorFlow.js has no SSA block, and this project has not rebuilt one from tf ops' };
+  }
+  if (spec.kind === 'trainStep') {
+    return { missing: 'this project has not rebuilt the models (ResNet, TSN, SSAN) from TensorFlow.js layers' };
   }
   const missing = kernelsNeeded(spec).filter((k) => tf.getKernel(k, backend) === undefined);
   if (missing.length > 0) return { missing: `TensorFlow.js ${backend} has no ${missing.join(', ')} kernel` };

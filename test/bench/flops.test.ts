@@ -16,10 +16,11 @@ import { cases as convCases } from '../../bench/conv';
 import { cases as attentionCases } from '../../bench/attention';
 import { cases as bottleneckCases } from '../../bench/bottleneck';
 import { cases as ssaCases } from '../../bench/ssa';
+import { cases as trainStepCases } from '../../bench/train-step';
 import { ssan } from '../../src';
 import { RUNS } from '../helpers';
 
-const allCases: BenchCase[] = [...gemmCases, ...convCases, ...attentionCases, ...bottleneckCases, ...ssaCases];
+const allCases: BenchCase[] = [...gemmCases, ...convCases, ...attentionCases, ...bottleneckCases, ...ssaCases, ...trainStepCases];
 const byId = (id: string) => {
   const c = allCases.find((x) => x.id === id);
   if (!c) throw new Error(`no bench case '${id}'`);
