@@ -9,6 +9,8 @@ import type { Backend } from '../../registry';
 import { MAX_WORKERS } from './control-block';
 import { batchedGemm, gemm } from './gemm';
 import { convBackwardData, convBackwardFilter, convForward } from './conv';
+import { addInto, binary, relu, reluBackward } from './elementwise';
+import { adamUpdate, sgdUpdate } from './optimizer';
 import { cpuFeatures } from './features';
 import { defaultThreads, getRuntime, peekRuntime } from './runtime';
 
@@ -49,6 +51,9 @@ export const cpuBackend: Backend = {
   },
   preferredWhenAvailable: () => false,
   dtypes: ['float32'],
-  kernels: { gemm, batchedGemm, convForward, convBackwardData, convBackwardFilter },
+  kernels: {
+    gemm, batchedGemm, convForward, convBackwardData, convBackwardFilter,
+    binary, relu, reluBackward, addInto, sgdUpdate, adamUpdate,
+  },
 };
 
