@@ -134,6 +134,39 @@ export const f32x4 = {
   relaxedMadd: (a: Code, b: Code, c: Code): Code => [...a, ...b, ...c, ...simd(SIMD_OP.F32X4_RELAXED_MADD)],
 };
 
+/**
+ * float64 scalars and pairs, for sums that must not lose precision: the BatchNorm statistics add up
+ * tens of thousands of float32 values per channel, in float64 as the TypeScript reference does.
+ */
+export const f64 = {
+  add: binary(OP.F64_ADD),
+  sub: binary(OP.F64_SUB),
+  mul: binary(OP.F64_MUL),
+  div: binary(OP.F64_DIV),
+  sqrt: (a: Code): Code => [...a, OP.F64_SQRT],
+  /** An i32 as f64 (exact); also how the kernels write f64 constants such as 0 and 1. */
+  fromI32: (a: Code): Code => [...a, OP.F64_CONVERT_I32_S],
+  /** An f32 widened to f64 (exact). */
+  fromF32: (a: Code): Code => [...a, OP.F64_PROMOTE_F32],
+  /** Rounded to the nearest f32. */
+  toF32: (a: Code): Code => [...a, OP.F32_DEMOTE_F64],
+  load: (address: Code, offset = 0): Code => [...address, OP.F64_LOAD, ...memarg(3, offset)],
+  store: (address: Code, value: Code, offset = 0): Code => [...address, ...value, OP.F64_STORE, ...memarg(3, offset)],
+};
+
+export const f64x2 = {
+  splat: (value: Code): Code => [...value, ...simd(SIMD_OP.F64X2_SPLAT)],
+  add: (a: Code, b: Code): Code => [...a, ...b, ...simd(SIMD_OP.F64X2_ADD)],
+  sub: (a: Code, b: Code): Code => [...a, ...b, ...simd(SIMD_OP.F64X2_SUB)],
+  mul: (a: Code, b: Code): Code => [...a, ...b, ...simd(SIMD_OP.F64X2_MUL)],
+  extractLane: (a: Code, lane: 0 | 1): Code => [...a, ...simd(SIMD_OP.F64X2_EXTRACT_LANE), lane],
+  /** The two low f32 lanes of `a`, widened to f64 (exact). */
+  promoteLow: (a: Code): Code => [...a, ...simd(SIMD_OP.F64X2_PROMOTE_LOW_F32X4)],
+  /** Two f32 at `address`, widened to an f64 pair (a 64-bit splat load, then the low lanes promoted). */
+  loadF32Pair: (address: Code, offset = 0): Code =>
+    [...address, ...simd(SIMD_OP.V128_LOAD64_SPLAT), ...memarg(3, offset), ...simd(SIMD_OP.F64X2_PROMOTE_LOW_F32X4)],
+};
+
 /** Bulk memory: the engine's memset on the (single) memory 0. */
 export const memory = {
   fill: (destination: Code, byte: Code, count: Code): Code =>

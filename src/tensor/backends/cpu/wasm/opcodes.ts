@@ -53,6 +53,16 @@ export const OP = {
   F32_MUL: 0x94,
   F32_DIV: 0x95,
   F32_MAX: 0x97,
+  F64_LOAD: 0x2b,
+  F64_STORE: 0x39,
+  F64_SQRT: 0x9f,
+  F64_ADD: 0xa0,
+  F64_SUB: 0xa1,
+  F64_MUL: 0xa2,
+  F64_DIV: 0xa3,
+  F32_DEMOTE_F64: 0xb6,
+  F64_CONVERT_I32_S: 0xb7,
+  F64_PROMOTE_F32: 0xbb,
 } as const;
 
 /** Bulk-memory opcodes follow the 0xfc prefix (their numbers are LEB128 after it). */
@@ -85,6 +95,13 @@ export const SIMD_OP = {
   F32X4_MUL: 0xe6,
   F32X4_DIV: 0xe7,
   F32X4_MAX: 0xe9,
+  V128_LOAD64_SPLAT: 0x0a,
+  F64X2_SPLAT: 0x14,
+  F64X2_EXTRACT_LANE: 0x21,
+  F64X2_PROMOTE_LOW_F32X4: 0x5f,
+  F64X2_ADD: 0xf0,
+  F64X2_SUB: 0xf1,
+  F64X2_MUL: 0xf2,
   /** Relaxed SIMD: a * b + c, fused or not as the hardware prefers (one rounding or two). */
   F32X4_RELAXED_MADD: 0x105,
 } as const;
