@@ -16,7 +16,12 @@ import type { KernelCall } from './pool';
 import { Arena, Runtime, fitsInMemory, getRuntime } from './runtime';
 import { partRange, threadsFor } from './split';
 
-/** Below this many elements in a call, the TypeScript loop is as fast as the copies alone. */
+/**
+ * Below this many elements in a call the TypeScript loop runs (a group of BatchNorm vectors, say):
+ * there the copies and the hand-off are most of the time. Measured over whole models (tmp/optimizer-bench.ts,
+ * interleaved medians, Nesterov SGD with weight decay): the main job's 722K values 3.2 ms in TypeScript,
+ * 1.6 ms here; ResNet-50's 23.9M values 112 ms, 72 ms (the copies, five arrays' worth, dominate).
+ */
 export const MIN_ELEMENTS = 16_384;
 /** Elements per trip through the shared memory. */
 const BATCH_ELEMENTS = 1 << 20;
