@@ -21,6 +21,8 @@ import {
 import { BinaryArgs, binary } from './kernels/binary';
 import { AddIntoArgs, ReluArgs, ReluBackwardArgs, addInto, relu, reluBackward } from './kernels/elementwise';
 import { AdamUpdateArgs, SgdUpdateArgs, adamUpdate, sgdUpdate } from './kernels/optimizer';
+import { BatchNormBackwardArgs, BatchNormForwardArgs, batchNormBackward, batchNormForward } from './kernels/batchnorm';
+import { AddReluArgs, addRelu } from './kernels/residual';
 import { cpuBackend } from './backends/cpu';
 import { gpuBackend } from './backends/gpu';
 
@@ -37,6 +39,9 @@ export interface KernelTable {
   addInto(args: AddIntoArgs): void;
   sgdUpdate(args: SgdUpdateArgs): void;
   adamUpdate(args: AdamUpdateArgs): void;
+  batchNormForward(args: BatchNormForwardArgs): void;
+  batchNormBackward(args: BatchNormBackwardArgs): void;
+  addRelu(args: AddReluArgs): void;
 }
 
 export type KernelName = keyof KernelTable;
@@ -59,6 +64,10 @@ export const KERNEL_GRADIENTS: Record<KernelName, { op: string; backward: Kernel
   // Optimizer steps are not differentiated: no backward pass runs them.
   sgdUpdate: { op: 'optim.SGD step', backward: [] },
   adamUpdate: { op: 'optim.Adam, optim.AdamW step', backward: [] },
+  batchNormForward: { op: 'batchNorm (with or without a fused ReLU)', backward: ['batchNormBackward'] },
+  batchNormBackward: { op: 'batchNorm (input, weight and bias gradients)', backward: 'is-gradient' },
+  // Its gradient is ReLU's, masked by the output, for both operands.
+  addRelu: { op: 'addRelu (residual add + ReLU)', backward: ['reluBackward'] },
 };
 
 export type BackendName = 'ts' | 'cpu' | 'gpu';
@@ -86,6 +95,7 @@ const reference: Backend = {
   kernels: {
     gemm, batchedGemm, convForward, convBackwardData, convBackwardFilter,
     binary, relu, reluBackward, addInto, sgdUpdate, adamUpdate,
+    batchNormForward, batchNormBackward, addRelu,
   },
 };
 

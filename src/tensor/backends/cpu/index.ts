@@ -11,6 +11,8 @@ import { batchedGemm, gemm } from './gemm';
 import { convBackwardData, convBackwardFilter, convForward } from './conv';
 import { addInto, binary, relu, reluBackward } from './elementwise';
 import { adamUpdate, sgdUpdate } from './optimizer';
+import { batchNormBackward, batchNormForward } from './batchnorm';
+import { addRelu } from './residual';
 import { cpuFeatures } from './features';
 import { defaultThreads, getRuntime, peekRuntime } from './runtime';
 
@@ -54,6 +56,7 @@ export const cpuBackend: Backend = {
   kernels: {
     gemm, batchedGemm, convForward, convBackwardData, convBackwardFilter,
     binary, relu, reluBackward, addInto, sgdUpdate, adamUpdate,
+    batchNormForward, batchNormBackward, addRelu,
   },
 };
 

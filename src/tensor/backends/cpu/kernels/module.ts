@@ -9,6 +9,8 @@ import { addIm2colFunctions } from './im2col-code';
 import { addConvFunctions } from './conv-code';
 import { addElementwiseFunctions } from './elementwise-code';
 import { addOptimizerFunctions } from './optimizer-code';
+import { addBatchNormFunctions } from './batchnorm-code';
+import { addResidualFunctions } from './residual-code';
 
 /** The exported functions, with their parameters in order (all i32). */
 export interface KernelExports {
@@ -41,6 +43,13 @@ export interface KernelExports {
   /** The optimizers' updates over `count` entries at `list` (./optimizer-code). */
   sgdUpdate(list: number, count: number, hyper: number): void;
   adamUpdate(list: number, count: number, hyper: number): void;
+  /** BatchNorm over channels [first, last) of an [n, c, s] tensor (./batchnorm-code says what each does). */
+  batchNormForward(x: number, out: number, n: number, c: number, s: number, first: number, last: number,
+    mean: number, invStd: number, squares: number, weight: number, bias: number, params: number, flags: number): void;
+  batchNormBackward(g: number, x: number, y: number, gx: number, n: number, c: number, s: number, first: number,
+    last: number, mean: number, invStd: number, weight: number, sumG: number, sumGX: number, flags: number): void;
+  /** out = max(a + b, 0) over `count` floats (./residual-code). */
+  addRelu(a: number, b: number, out: number, count: number): void;
 }
 
 export type KernelName = keyof KernelExports;
@@ -60,5 +69,7 @@ export function buildKernelModule(options: CodeOptions): BuiltModule {
   addConvFunctions(module, gemm, im2col);
   addElementwiseFunctions(module);
   addOptimizerFunctions(module);
+  addBatchNormFunctions(module);
+  addResidualFunctions(module);
   return { bytes: module.bytes(), exportNames: module.exportNames() as KernelName[] };
 }
