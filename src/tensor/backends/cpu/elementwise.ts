@@ -32,11 +32,13 @@ import { partRange, threadsFor } from './split';
 export const MIN_ELEMENTS = 4096;
 
 /**
- * The flops one element of these kernels is worth when deciding whether to use more threads
- * (split.ts's threshold is in flops of GEMM, which runs ~30x more flops per byte): from about 250K
- * elements, a second thread saves more than waking it costs.
+ * The flops one element of these kernels is worth against split.ts's threshold (8M flops of GEMM):
+ * with 2, arrays of 4M elements and more are split. The copies in and out stay on the calling thread
+ * and take most of the time, so a second thread gains little (at 1.6M elements: 1.1-1.3x on a quiet
+ * machine, and a loss under load, where the join waits for a worker that is not scheduled: the main
+ * job's SGD step took 2.0 ms on two threads against 1.4 ms on one with the machine's load at 4).
  */
-const WORK_PER_ELEMENT = 32;
+export const WORK_PER_ELEMENT = 2;
 
 /** Elements a thread's share is rounded to, so every share but the last starts on a cache line. */
 const ALIGN_ELEMENTS = 16;

@@ -15,6 +15,7 @@ import { ADAM_ENTRY, ADAM_HYPER, SGD_ENTRY, SGD_HYPER } from './kernels/optimize
 import type { KernelCall } from './pool';
 import { Arena, Runtime, fitsInMemory, getRuntime } from './runtime';
 import { partRange, threadsFor } from './split';
+import { WORK_PER_ELEMENT } from './elementwise';
 
 /**
  * Below this many elements in a call the TypeScript loop runs (a group of BatchNorm vectors, say):
@@ -25,8 +26,6 @@ import { partRange, threadsFor } from './split';
 export const MIN_ELEMENTS = 16_384;
 /** Elements per trip through the shared memory. */
 const BATCH_ELEMENTS = 1 << 20;
-/** As in ./elementwise: an element's weight against split.ts's flop threshold. */
-const WORK_PER_ELEMENT = 32;
 const ALIGN_ELEMENTS = 16;
 
 const isF32 = (x: TypedArray | null): x is Float32Array => x instanceof Float32Array;
