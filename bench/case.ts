@@ -21,6 +21,12 @@ export interface BenchCase {
   title: string;
   spec: Spec;
   proxy?: Proxy;
+  /**
+   * Samples this case takes at least, whatever the budget (the policy's minSamples otherwise). For
+   * calls of several seconds, which the budget would time once: the median of a few resists one step
+   * slowed by another process.
+   */
+  minSamples?: number;
 }
 
 /** The spec a runner times for this case, and whether it is the proxy. */

@@ -15,7 +15,7 @@
 import { add, complete, cycle, suite } from 'benny';
 import { BenchCase } from './case';
 import { flopsOf, gflopsPerSecond } from './flops';
-import { IterationPolicy, bennyOptions } from './policy';
+import { IterationPolicy, bennyOptions, casePolicy } from './policy';
 import { Spec } from './spec';
 import { Measurement, Prepared, Runner } from './runners/runner';
 
@@ -72,7 +72,7 @@ export async function measureRunner(runner: Runner, plan: Planned[], policy: Ite
       } catch (e) {
         failures.set(p.benchCase.id, message(e));
       }
-    }, bennyOptions(policy)),
+    }, bennyOptions(casePolicy(policy, p.benchCase.minSamples))),
   );
 
   if (cases.length > 0) {

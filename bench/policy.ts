@@ -26,6 +26,11 @@ export interface IterationPolicy {
 
 export const DEFAULT_POLICY: IterationPolicy = { maxTime: 2, minSamples: 1, minTime: 0.05 };
 
+/** The policy for one case: the run's, with the case's own minimum of samples when it has one. */
+export function casePolicy(policy: IterationPolicy, minSamples?: number): IterationPolicy {
+  return minSamples === undefined ? policy : { ...policy, minSamples: Math.max(policy.minSamples, minSamples) };
+}
+
 /** The policy in benny's option names (benny passes them on to Benchmark.js). */
 export function bennyOptions(policy: IterationPolicy) {
   return {

@@ -5,9 +5,10 @@ request to its stdin:
 
     {"threads": 2,
      "policy": {"maxTime": 2, "minSamples": 1, "minTime": 0.05},
-     "cases": [{"id": "gemm", "title": "GEMM ...", "spec": {"kind": "gemm", "m": ..., ...}}, ...]}
+     "cases": [{"id": "gemm", "title": "GEMM ...", "spec": {"kind": "gemm", "m": ..., ...},
+                "policy": {...}}, ...]}
 
-Specs are those of bench/spec.ts. The script answers on stdout with one JSON object:
+Specs are those of bench/spec.ts; a case's own policy (a larger minSamples) replaces the run's. The script answers on stdout with one JSON object:
 
     {"description": "PyTorch 1.13.0, 2 threads",
      "results": [{"id": ..., "status": "timed", "medianSeconds": ..., "samples": ..., "marginPercent": ...}
@@ -257,7 +258,7 @@ def main():
     for case in request["cases"]:
         try:
             call = prepare(torch, F, case["spec"])
-            med, samples = measure(call, request["policy"])
+            med, samples = measure(call, case.get("policy", request["policy"]))
             results.append({"id": case["id"], "status": "timed", "medianSeconds": med,
                             "samples": len(samples), "marginPercent": relative_margin_percent(samples)})
             print("  %s: median %.2f ms per call, %d sample(s)" % (case["title"], med * 1e3, len(samples)),

@@ -5,7 +5,7 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { Planned } from '../measure';
-import { IterationPolicy } from '../policy';
+import { IterationPolicy, casePolicy } from '../policy';
 import { Measurement, Outcome } from './runner';
 
 const SCRIPT = path.join(__dirname, '..', 'pytorch_bench.py');
@@ -33,7 +33,9 @@ export function runPytorch(
   const request = {
     threads,
     policy,
-    cases: plan.map((p) => ({ id: p.benchCase.id, title: p.benchCase.title, spec: p.spec })),
+    cases: plan.map((p) => ({
+      id: p.benchCase.id, title: p.benchCase.title, spec: p.spec, policy: casePolicy(policy, p.benchCase.minSamples),
+    })),
   };
   const child = spawnSync(python, [SCRIPT], {
     input: JSON.stringify(request),
