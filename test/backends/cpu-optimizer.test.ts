@@ -94,6 +94,29 @@ describe.each([1, 2])('cpu optimizer kernels on %i thread(s)', (threads) => {
     compareSgd({ lr: 0.1, momentum: 0.9, dampening: 0, weightDecay: 1e-4, nesterov: true, maximize: false }, [(1 << 20) + 37, 5, 1000], 7);
   });
 
+  it('leaves to the reference the slots it cannot run: float64, no buffer under momentum, another AMSGrad choice', () => {
+    const hyper = { lr: 0.1, momentum: 0.9, dampening: 0, weightDecay: 0.01, nesterov: false, maximize: false };
+    const make = (): SgdSlot[] => [
+      { param: randomArray(40, 1), grad: randomArray(40, 2), momentumBuffer: new Float32Array(40), firstStep: true },
+      { param: randomArray(9, 3), grad: randomArray(9, 4), momentumBuffer: null, firstStep: false },
+      { param: Float64Array.from(randomArray(7, 5)), grad: Float64Array.from(randomArray(7, 6)), momentumBuffer: new Float64Array(7), firstStep: true },
+    ];
+    const want = make(), got = make();
+    referenceSgdUpdate({ ...hyper, slots: want });
+    sgdUpdateInMemory({ ...hyper, slots: got });
+    got.forEach((s, i) => expect(relativeError(s.param, want[i].param), `slot ${i}`).toBeLessThanOrEqual(TOLERANCE));
+
+    const adamSlots = (): AdamSlot[] => [true, false].map((ams, i) => ({
+      param: randomArray(33, i), grad: randomArray(33, i + 5), expAvg: new Float32Array(33), expAvgSq: new Float32Array(33),
+      maxExpAvgSq: ams ? new Float32Array(33) : null, step: 1,
+    }));
+    const adamHyper = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, decoupled: false, maximize: false };
+    const wantAdam = adamSlots(), gotAdam = adamSlots();
+    referenceAdamUpdate({ ...adamHyper, slots: wantAdam });
+    adamUpdateInMemory({ ...adamHyper, slots: gotAdam });
+    gotAdam.forEach((s, i) => expect(relativeError(s.param, wantAdam[i].param), `Adam slot ${i}`).toBeLessThanOrEqual(TOLERANCE));
+  });
+
   it('Adam and AdamW match the reference, AMSGrad and mixed step counts included', () => {
     fc.assert(
       fc.property(adamHyperArb, lengthsArb, seedArb, ({ amsgrad, ...hyper }, lengths, seed) => {

@@ -139,10 +139,11 @@ export function sgdUpdate(args: SgdUpdateArgs): void {
 
 /** The update in WebAssembly whatever its size (float32 slots; others run the reference). */
 export function sgdUpdateInMemory(args: SgdUpdateArgs): void {
-  const fast = args.slots.filter((s) => isF32(s.param) && isF32(s.grad) && (s.momentumBuffer === null || isF32(s.momentumBuffer)));
+  const momentum = args.momentum !== 0;
+  // A slot without a buffer under momentum is the reference's plain step; the kernel would write to address 0.
+  const fast = args.slots.filter((s) => isF32(s.param) && isF32(s.grad) && (!momentum || isF32(s.momentumBuffer)));
   const rest = args.slots.filter((s) => !fast.includes(s));
   if (rest.length > 0) referenceSgdUpdate({ ...args, slots: rest });
-  const momentum = args.momentum !== 0;
   runPieces(
     {
       name: 'sgdUpdate', entryBytes: SGD_ENTRY.bytes, hyperBytes: SGD_HYPER.bytes,
@@ -175,7 +176,9 @@ export function adamUpdate(args: AdamUpdateArgs): void {
 /** The update in WebAssembly whatever its size (float32 slots; others run the reference). */
 export function adamUpdateInMemory(args: AdamUpdateArgs): void {
   const arrays = (s: AdamUpdateArgs['slots'][number]) => [s.param, s.grad, s.expAvg, s.expAvgSq, s.maxExpAvgSq];
-  const fast = args.slots.filter((s) => arrays(s).every((a) => a === null || isF32(a)));
+  // One AMSGrad choice per call (an optimizer's group has one); slots that differ from the first run the reference.
+  const amsgrad = args.slots.length > 0 && args.slots[0].maxExpAvgSq !== null;
+  const fast = args.slots.filter((s) => (s.maxExpAvgSq !== null) === amsgrad && arrays(s).every((a) => a === null || isF32(a)));
   const rest = args.slots.filter((s) => !fast.includes(s));
   if (rest.length > 0) referenceAdamUpdate({ ...args, slots: rest });
   runPieces(
@@ -192,7 +195,7 @@ export function adamUpdateInMemory(args: AdamUpdateArgs): void {
         f[w + ADAM_HYPER.shrink / 4] = 1 - args.lr * args.weightDecay;
         f[w + ADAM_HYPER.sign / 4] = args.maximize ? -1 : 1;
         i[w + ADAM_HYPER.decay / 4] = args.decoupled ? 2 : args.weightDecay !== 0 ? 1 : 0;
-        i[w + ADAM_HYPER.amsgrad / 4] = fast.some((s) => s.maxExpAvgSq !== null) ? 1 : 0;
+        i[w + ADAM_HYPER.amsgrad / 4] = amsgrad ? 1 : 0;
       },
     },
     fast.map((s) => {
