@@ -104,6 +104,7 @@ export interface TrainStepSpec {
   dropout: number;
   /** SSA's attention score scale (ssan-spec §12 `attn_scale`; 'len' is the paper's). */
   attnScale: 'len' | 'none' | 'dot';
+  /** 0 in every case here (see bench/train-step.ts): the update's arithmetic without its effect. */
   lr: number;
   momentum: number;
   weightDecay: number;
