@@ -219,6 +219,32 @@ export function opKind(label: string): string {
   return `${group} ${phase}`;
 }
 
+/**
+ * The coarse families of the issue's breakdown, for a summary over kernels and ops together: a
+ * BatchNorm's kernel and the rest of its op are one BatchNorm, whatever kernels the backends grow.
+ * Matched on the label's name, so a kernel or op added later lands in its family when its name says
+ * what it is (batchNormBackward, reluBackward, sgdUpdate), and in 'other' when it does not.
+ */
+const FAMILIES: [RegExp, string][] = [
+  [/^kernel:convForward$/, 'conv forward (kernel)'],
+  [/^kernel:convBackwardData$/, 'conv backward-data (kernel)'],
+  [/^kernel:convBackwardFilter$/, 'conv backward-filter (kernel)'],
+  [/^Conv\w* (forward|backward)$/, 'conv, outside the kernels'],
+  [/batchnorm.*backward/i, 'BatchNorm backward'],
+  [/batchnorm/i, 'BatchNorm forward'],
+  [/pool/i, 'pooling'],
+  [/softmax/i, 'softmax'],
+  [/^(kernel:(gemm|batchedGemm)|(MatMul|Linear) (forward|backward))$/, 'matmul / bmm'],
+  [/^(Reshape|Permute|Expand|Slice|Cat|Pad) /, 'shape ops (permute, slice, cat: copies)'],
+  [/^phase:update$|sgd|adam|optimizer/i, 'SGD update'],
+  [/^(phase:(forward|backward)|AccumulateGrad)$/, 'autograd bookkeeping (module code, graph, engine, leaf gradients)'],
+  [/relu|add|sub|mul|div|binary|elementwise|unary/i, 'ReLU, add and other elementwise'],
+];
+
+export function opFamily(label: string): string {
+  return FAMILIES.find(([pattern]) => pattern.test(label))?.[1] ?? 'other (dropout, loss, reductions, ...)';
+}
+
 /** Whether a label is a kernel of the products (convolutions, GEMM, batched GEMM). */
 export function isProductKernel(label: string): boolean {
   return label.startsWith('kernel:') && label.slice('kernel:'.length) in KERNEL_KINDS;
@@ -232,11 +258,11 @@ export interface BreakdownRow {
   calls: number;
 }
 
-/** The timer's labels summed into kinds, per step, largest first. */
-export function breakdown(timer: ExclusiveTimer, steps: number): BreakdownRow[] {
+/** The timer's labels summed into kinds (or families), per step, largest first. */
+export function breakdown(timer: ExclusiveTimer, steps: number, kindOf: (label: string) => string = opKind): BreakdownRow[] {
   const rows = new Map<string, BreakdownRow>();
   for (const [label, ms] of timer.milliseconds) {
-    const kind = opKind(label);
+    const kind = kindOf(label);
     const row = rows.get(kind) ?? { kind, ms: 0, calls: 0 };
     row.ms += ms / steps;
     // A phase is entered once per step; its "calls" say nothing about the work.

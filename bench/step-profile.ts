@@ -17,7 +17,7 @@ import { setNumThreads } from '../src/tensor/backends/cpu';
 import { cases } from './train-step';
 import { describeShape } from './spec';
 import { buildTrainStep } from './runners/train-step';
-import { ExclusiveTimer, Instrumentation, PHASES, breakdown, isProductKernel } from './op-profile';
+import { BreakdownRow, ExclusiveTimer, Instrumentation, PHASES, breakdown, isProductKernel, opFamily } from './op-profile';
 import { formatNumber } from './table';
 
 interface ProfileOptions {
@@ -105,10 +105,10 @@ export function profileStep(options: ProfileOptions): string {
   let products = 0;
   for (const [label, ms] of timer.milliseconds) if (isProductKernel(label)) products += ms / options.steps;
   const pct = (ms: number) => `${((100 * ms) / total).toFixed(1)}%`;
-  const table = [
-    '| op kind | ms per step | share | calls per step |',
+  const table = (heading: string, tableRows: BreakdownRow[]) => [
+    `| ${heading} | ms per step | share | calls per step |`,
     '|---|---|---|---|',
-    ...rows.map((r) => `| ${r.kind} | ${formatNumber(r.ms)} | ${pct(r.ms)} | ${r.calls > 0 ? Math.round(r.calls) : ''} |`),
+    ...tableRows.map((r) => `| ${r.kind} | ${formatNumber(r.ms)} | ${pct(r.ms)} | ${r.calls > 0 ? Math.round(r.calls) : ''} |`),
     `| **the step** | **${formatNumber(total)}** | 100% | |`,
   ];
   const lines = [
@@ -120,7 +120,11 @@ export function profileStep(options: ProfileOptions): string {
     `Step time: ${formatNumber(median(plain))} ms as it is (median of ${options.steps}), ` +
       `${formatNumber(mean(profiled))} ms instrumented (mean; ${opClasses} op classes and every kernel wrapped).`,
     '',
-    ...table,
+    ...table('family', breakdown(timer, options.steps, opFamily)),
+    '',
+    'In detail (each kernel, and each op outside its kernels):',
+    '',
+    ...table('op kind', rows),
     '',
     `The products (convolution, GEMM and batched GEMM kernels): ${formatNumber(products)} ms, ${pct(products)} of the step; ` +
       `everything else: ${formatNumber(total - products)} ms, ${pct(total - products)}.`,

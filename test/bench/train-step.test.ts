@@ -11,7 +11,7 @@ import { cases, MAIN_JOB_BATCH, MAIN_JOB_STEP } from '../../bench/train-step';
 import { flopsOf, trainStepForwardMultiplyAdds } from '../../bench/flops';
 import { TrainStepSpec, describeShape } from '../../bench/spec';
 import { buildStepModel, buildTrainStep } from '../../bench/runners/train-step';
-import { ExclusiveTimer, Instrumentation, PHASES, breakdown, isProductKernel, opKind } from '../../bench/op-profile';
+import { ExclusiveTimer, Instrumentation, PHASES, breakdown, isProductKernel, opFamily, opKind } from '../../bench/op-profile';
 import { renderReport } from '../../bench/table';
 import { Measurement } from '../../bench/runners/runner';
 import { DEFAULT_POLICY, bennyOptions, casePolicy } from '../../bench/policy';
@@ -235,6 +235,35 @@ describe('bench/op-profile: the breakdown', () => {
     expect(opKind(PHASES.update)).toBe('SGD update (optimizer.step)');
     expect(isProductKernel('kernel:gemm')).toBe(true);
     expect(isProductKernel('Convolution forward')).toBe(false);
+  });
+
+  it("sums kernels and ops into the issue's families", () => {
+    const cases: [string, string][] = [
+      ['kernel:convForward', 'conv forward (kernel)'],
+      ['kernel:convBackwardData', 'conv backward-data (kernel)'],
+      ['kernel:convBackwardFilter', 'conv backward-filter (kernel)'],
+      ['Convolution backward', 'conv, outside the kernels'],
+      ['kernel:batchNormForward', 'BatchNorm forward'],
+      ['BatchNorm forward', 'BatchNorm forward'],
+      ['kernel:batchNormBackward', 'BatchNorm backward'],
+      ['BatchNormRelu backward', 'BatchNorm backward'],
+      ['kernel:reluBackward', 'ReLU, add and other elementwise'],
+      ['AddRelu forward', 'ReLU, add and other elementwise'],
+      ['kernel:binary', 'ReLU, add and other elementwise'],
+      ['MaxPool2d forward', 'pooling'],
+      ['kernel:maxPoolBackward', 'pooling'],
+      ['LogSoftmax backward', 'softmax'],
+      ['kernel:batchedGemm', 'matmul / bmm'],
+      ['MatMul backward', 'matmul / bmm'],
+      ['Permute forward', 'shape ops (permute, slice, cat: copies)'],
+      ['kernel:sgdUpdate', 'SGD update'],
+      [PHASES.update, 'SGD update'],
+      [PHASES.backward, 'autograd bookkeeping (module code, graph, engine, leaf gradients)'],
+      ['AccumulateGrad', 'autograd bookkeeping (module code, graph, engine, leaf gradients)'],
+      ['Dropout forward', 'other (dropout, loss, reductions, ...)'],
+      ['CrossEntropy backward', 'other (dropout, loss, reductions, ...)'],
+    ];
+    for (const [label, family] of cases) expect(opFamily(label), label).toBe(family);
   });
 
   it('finds the ops of a real step, records each, and changes neither the results nor the library', () => {
