@@ -7,7 +7,7 @@
  *
  * --case takes any training-step case of bench/train-step.ts. The step is warmed up twice, timed
  * `steps` times as it is, then once more to find the op classes to instrument, then `steps` times
- * instrumented; the table is the mean of those. Prints the table and writes it to --out.
+ * instrumented (the table is the mean of those), then `steps` times as it is again. Prints the table and writes it to --out.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -70,12 +70,18 @@ export function profileStep(options: ProfileOptions): string {
   // Warm-up: the kernels' compilation, the worker threads, the momentum buffers' allocation.
   step.step();
   step.step();
-  const plain: number[] = [];
-  for (let i = 0; i < options.steps; i++) {
-    const started = performance.now();
-    step.step();
-    plain.push(performance.now() - started);
-  }
+  // Timed as it is before and after the instrumented steps: the instrumentation's own cost is small
+  // next to how much a shared machine moves a step's time, and the two medians show that spread.
+  const timePlain = () => {
+    const times: number[] = [];
+    for (let i = 0; i < options.steps; i++) {
+      const started = performance.now();
+      step.step();
+      times.push(performance.now() - started);
+    }
+    return median(times);
+  };
+  const plainBefore = timePlain();
 
   const instrumentation = new Instrumentation();
   const timer = new ExclusiveTimer();
@@ -99,6 +105,7 @@ export function profileStep(options: ProfileOptions): string {
   } finally {
     instrumentation.restore();
   }
+  const plainAfter = timePlain();
 
   const rows = breakdown(timer, options.steps);
   const total = rows.reduce((sum, r) => sum + r.ms, 0);
@@ -119,8 +126,9 @@ export function profileStep(options: ProfileOptions): string {
     `${describeShape(spec)}; backend ${options.backend} (${getBackend().describe()}); ` +
       `mean of ${options.steps} instrumented steps after 2 warm-up steps (${new Date().toISOString()}).`,
     '',
-    `Step time: ${formatNumber(median(plain))} ms as it is (median of ${options.steps}), ` +
-      `${formatNumber(mean(profiled))} ms instrumented (mean; ${opClasses} op classes and every kernel wrapped).`,
+    `Step time as it is (median of ${options.steps}): ${formatNumber(plainBefore)} ms before the instrumented steps, ` +
+      `${formatNumber(plainAfter)} ms after them; instrumented: ${formatNumber(mean(profiled))} ms ` +
+      `(mean; ${opClasses} op classes and every kernel wrapped).`,
     '',
     ...table('family', breakdown(timer, options.steps, opFamily), false),
     '',
