@@ -2,8 +2,7 @@
 import { Tensor } from '../../tensor/tensor';
 import { promoteTypes } from '../../tensor/dtype';
 import { broadcastShapes } from '../../tensor/shape';
-import type { BinaryOp } from '../../tensor/kernels/binary';
-import { kernel } from '../../tensor/registry';
+import { BinaryOp, binaryKernel } from '../../tensor/kernels/binary';
 import { Function, applyFunction } from '../function';
 import { TensorLike, asTensor, empty, sumToShape } from './util';
 
@@ -26,7 +25,7 @@ class Binary extends Function<[Tensor, Tensor, Tensor]> {
     let dtype = promoteTypes(a.dtype, b.dtype);
     if (this.op === 'div' && dtype === 'int32') dtype = 'float32'; // true division, as torch.div
     const out = empty(shape, dtype);
-    kernel('binary', dtype)({ op: this.op, a: a.data, aShape: a.shape, b: b.data, bShape: b.shape, outShape: shape, out: out.data });
+    binaryKernel(this.op, a.data, a.shape, b.data, b.shape, shape, out.data);
     if (this.op === 'mul' || this.op === 'div' || this.op === 'pow') this.saveForBackward(a, b, out);
     return out;
   }
