@@ -76,3 +76,13 @@ export function relativeError(got: ArrayLike<number>, want: ArrayLike<number>): 
   return scale === 0 ? diff : diff / scale;
 }
 
+
+/** Runs `read` and returns its Error message (failing the test when it does not throw). */
+export function errorOf(read: () => unknown): string {
+  try {
+    read();
+  } catch (err) {
+    return (err as Error).message;
+  }
+  throw new Error('expected an Error');
+}

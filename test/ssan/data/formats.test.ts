@@ -21,6 +21,7 @@ import { writeJpeg } from '../../../src/ssan/data/jpeg';
 import { parseCsvRow, readJsonFile, readLines } from '../../../src/ssan/data/text-file';
 import type { VideoSplit } from '../../../src/ssan/data/types';
 import { hasFfmpeg } from '../../../src/ssan/data/video-frames';
+import { errorOf } from '../../helpers';
 
 let root: string;
 beforeEach(() => {
@@ -61,16 +62,6 @@ function makeVideo(video: string, codecArgs: string[], frames: number): void {
     path.join(source, '%05d.jpg'), ...codecArgs, video], { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`test setup: ffmpeg could not make ${video}: ${result.stderr}`);
   fs.rmSync(source, { recursive: true });
-}
-
-/** Runs `read` and returns its Error message (failing the test when it does not throw). */
-function errorOf(read: () => unknown): string {
-  try {
-    read();
-  } catch (err) {
-    return (err as Error).message;
-  }
-  throw new Error('expected an Error');
 }
 
 const summary = (split: VideoSplit) => split.records.map((r) => [r.id, r.label, r.numFrames]);

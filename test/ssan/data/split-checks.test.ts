@@ -12,6 +12,7 @@ import { formatFrameName } from '../../../src/ssan/data/frame-folder';
 import { openSplit, readFileList, readKinetics, readSthV1, readSthV2 } from '../../../src/ssan/data/formats';
 import { generateSyntheticSth } from '../../../src/ssan/data/synthetic';
 import { openTrainVal } from '../../../src/ssan/train/datasets';
+import { errorOf } from '../../helpers';
 
 let root: string;
 let outside: string;
@@ -34,15 +35,6 @@ function write(file: string, text: string): string {
 function touchFrames(folder: string, template: string, count: number): void {
   fs.mkdirSync(folder, { recursive: true });
   for (let i = 1; i <= count; i++) fs.writeFileSync(path.join(folder, formatFrameName(template, i)), '');
-}
-
-function errorOf(read: () => unknown): string {
-  try {
-    read();
-  } catch (err) {
-    return (err as Error).message;
-  }
-  throw new Error('expected an Error');
 }
 
 /** A TSM file-list dataset: frame folders v0..v3 of 4 frames each and the two lists. */
