@@ -36,7 +36,9 @@ import { turnEventLoop, type BatchSource } from './batch-source';
 import { evaluate, EvaluationStoppedError } from './evaluate';
 import { ProgressBar, ProgressStream, formatDuration, formatPercent } from './progress';
 import { buildOptimizer, TrainRecipe } from './recipe';
-import { appendJsonLine, existingRunFiles, removeStaleTemporaryFiles, runFiles, RunFiles, truncateMetrics } from './run-files';
+import {
+  appendJsonLine, existingRunFiles, removeStaleTemporaryFiles, runFilePaths, runFiles, RunFiles, truncateMetrics,
+} from './run-files';
 
 type Forward = Module & { forward(x: Tensor): Tensor };
 
@@ -205,10 +207,10 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
       }
     } else if (count === 2 && now.phase === 'train' && now.pendingBatches > 0 && now.canRewind) {
       log('\ninterrupted again: dropping this step\'s accumulated batches; saving the state from before it after this batch');
-    } else if (count === 2 || !fs.existsSync(files.last)) {
-      log(fs.existsSync(files.last)
-        ? '\nalready stopping: last.safetensors is saved after this batch (Ctrl-C once more quits without saving; the previous last.safetensors stays)'
-        : '\nalready stopping: last.safetensors is saved after this batch (there is no earlier checkpoint, so this one is waited for)');
+    } else if (!fs.existsSync(files.last)) {
+      log('\nalready stopping: last.safetensors is saved after this batch (there is no earlier checkpoint, so this one is waited for)');
+    } else if (count === 2) {
+      log('\nalready stopping: last.safetensors is saved after this batch (Ctrl-C once more quits without saving; the previous last.safetensors stays)');
     } else {
       log(`\nquitting without saving; ${files.last} keeps the state it had`);
       process.exit(130);
@@ -219,6 +221,12 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
   const stopRequested = (): boolean => stop.requested || (opts.stopAfterSteps !== undefined && stepsThisCall >= opts.stopAfterSteps);
 
   const history: EpochMetrics[] = [];
+  /** Saves the epoch's position in last.safetensors and ends this call as interrupted. */
+  const stopSaved = (where: string, note = ''): FitResult => {
+    save(files.last, position);
+    log(`saved ${files.last} ${where}; continue with resume${note}`);
+    return { history, best, status: 'interrupted', files };
+  };
   try {
     for (let epoch = epochsDone; epoch < opts.epochs; epoch++) {
       const started = performance.now();
@@ -256,7 +264,8 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
         for (;;) {
           now.canRewind = boundary !== null && boundary.step === step;
           await turnEventLoop();
-          if (pendingGroup >= 0 && stop.hurried && boundary !== null && now.canRewind) {
+          // (boundary !== null is implied by canRewind; it is repeated for the type checker.)
+          if (pendingGroup >= 0 && stop.hurried && now.canRewind && boundary !== null) {
             model.loadStateDict(boundary.buffers, { strict: false });
             defaultGenerator.setState(boundary.generator);
             position = { ...boundary.position };
@@ -309,21 +318,13 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
         position.skipped = skippedBefore + opts.train.lastEpochSkipped.length;
       }
       bar?.finish();
-      if (!ended && position.nextBatch < batches) {
-        save(files.last, position);
-        log(`saved ${files.last} at epoch ${epoch + 1}, batch ${position.nextBatch}/${batches}; continue with resume`);
-        return { history, best, status: 'interrupted', files };
-      }
+      if (!ended && position.nextBatch < batches) return stopSaved(`at epoch ${epoch + 1}, batch ${position.nextBatch}/${batches}`);
       if (position.clips === 0) {
         const first = opts.train.lastEpochSkipped[0];
         throw new Error(`fit: no optimizer step ran in epoch ${epoch + 1}: every training batch was empty, ${position.skipped} videos ` +
           `skipped${first ? ` (the first, ${first.id}: ${first.reason})` : ''}; check the data (frames missing, or fewer than the segments?)`);
       }
-      if (stopRequested()) {
-        save(files.last, position);
-        log(`saved ${files.last} after training epoch ${epoch + 1}, before its validation; continue with resume`);
-        return { history, best, status: 'interrupted', files };
-      }
+      if (stopRequested()) return stopSaved(`after training epoch ${epoch + 1}, before its validation`);
 
       now.phase = 'validate';
       const lr = optimizer.paramGroups[0].lr;
@@ -332,10 +333,7 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
         val = await evaluate(model, opts.val, { numClasses, shouldStop: () => stop.requested });
       } catch (e) {
         if (!(e instanceof EvaluationStoppedError)) throw e;
-        save(files.last, position);
-        log(`saved ${files.last} after training epoch ${epoch + 1}, at validation batch ${e.batchesDone}/${e.batches}; ` +
-          'continue with resume (it validates this epoch again)');
-        return { history, best, status: 'interrupted', files };
+        return stopSaved(`after training epoch ${epoch + 1}, at validation batch ${e.batchesDone}/${e.batches}`, ' (it validates this epoch again)');
       }
       scheduler.step(val.loss);
       epochsDone = epoch + 1;
@@ -401,8 +399,7 @@ function prepareOutDir(opts: FitOptions, log: (line: string) => void): RunFiles 
       throw new Error(`fit: ${dir} already holds a training run (${names}); continue it with resume (--resume), ` +
         'replace it with overwrite (--overwrite), or choose another output folder (--out)');
     }
-    // last first: a run killed while deleting no longer looks resumable.
-    for (const file of [files.last, files.best, files.metrics]) fs.rmSync(file, { force: true });
+    for (const file of runFilePaths(files)) fs.rmSync(file, { force: true });
     log(`overwrite: deleted the earlier run in ${dir} (${names})`);
   }
   try {

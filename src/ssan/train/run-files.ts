@@ -23,9 +23,14 @@ export function runFiles(dir: string): RunFiles {
   };
 }
 
+/** The run's three files, last first: a run deleted in this order no longer looks resumable halfway. */
+export function runFilePaths(files: RunFiles): string[] {
+  return [files.last, files.best, files.metrics];
+}
+
 /** The run's files that exist: what makes a folder hold a run. */
 export function existingRunFiles(files: RunFiles): string[] {
-  return [files.last, files.best, files.metrics].filter((f) => fs.existsSync(f));
+  return runFilePaths(files).filter((f) => fs.existsSync(f));
 }
 
 /**
@@ -33,7 +38,7 @@ export function existingRunFiles(files: RunFiles): string[] {
  * `metrics.jsonl.tmp` of earlier versions); returns their names. Anything else in the folder is left.
  */
 export function removeStaleTemporaryFiles(files: RunFiles): string[] {
-  const names = [files.last, files.best, files.metrics].map((f) => path.basename(f));
+  const names = runFilePaths(files).map((f) => path.basename(f));
   const stale = staleTemporaryFiles(files.dir, names);
   if (fs.existsSync(`${files.metrics}.tmp`)) stale.push(`${files.metrics}.tmp`);
   for (const file of stale) fs.rmSync(file, { force: true });
