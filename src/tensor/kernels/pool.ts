@@ -64,7 +64,8 @@ export interface PlaneSizes {
 
 /**
  * Visits every output position of every plane in order, with the flat output index `o`, the offset of
- * its plane in the input, and its window [h0, h1) x [w0, w1): the traversal all pooling kernels share.
+ * its plane in the input, and its window [h0, h1) x [w0, w1): the traversal the average-pooling kernels
+ * share (maxPool2d writes it out).
  */
 function forEachWindow(
   sizes: PlaneSizes, rows: Windows, columns: Windows,
@@ -91,8 +92,8 @@ export function maxPool2d(
   const inW = sizes.inW;
   const inPlane = sizes.inH * inW;
   const outH = rows.lo.length, outW = columns.lo.length;
-  // The loops are written out rather than through forEachWindow: this is the stem's hot path, and a
-  // callback per window cost about 5x here.
+  // The loops are written out rather than through forEachWindow: this is the stem's hot path, where a
+  // callback per window made it about 1.25x slower (the main job's [64,16,20,20], 3x3 stride 2).
   let o = 0;
   for (let p = 0; p < sizes.planes; p++) {
     const base = p * inPlane;
