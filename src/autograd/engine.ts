@@ -3,7 +3,8 @@
  * graph thousands of ops deep (a ResNet over many frames) cannot overflow the stack.
  */
 import { Tensor } from '../tensor/tensor';
-import { convert } from '../tensor/dtype';
+import { allocate, convert } from '../tensor/dtype';
+import { kernel } from '../tensor/registry';
 import { formatShape, shapesEqual } from '../tensor/shape';
 import { Node, copyOf, gradEdge, describeShapeMismatch } from './function';
 import { noGrad } from './grad-mode';
@@ -29,11 +30,20 @@ function countDependencies(root: Node): Map<Node, number> {
   return deps;
 }
 
-function addGradients(a: Tensor, b: Tensor): Tensor {
-  const out = copyOf(a);
-  const o = out.data;
-  const g = b.data;
-  for (let i = 0; i < o.length; i++) o[i] += g[i];
+/**
+ * The sum of two gradient contributions of the same shape and dtype, in one pass into a new tensor.
+ * A sum the engine made is referenced only by `owned` and the pending map until its node runs, so a
+ * third contribution and later ones are added into it in place (a tensor a backward returned may be
+ * shared: Add hands the same gradient to both inputs, reshape a view of it).
+ */
+function addGradients(a: Tensor, b: Tensor, owned?: Set<Tensor>): Tensor {
+  if (owned?.has(a)) {
+    kernel('addInto', a.dtype)({ target: a.data, source: b.data });
+    return a;
+  }
+  const out = new Tensor(allocate(a.dtype, a.data.length), a.shape);
+  kernel('binary', a.dtype)({ op: 'add', a: a.data, aShape: a.shape, b: b.data, bShape: b.shape, outShape: a.shape, out: out.data });
+  owned?.add(out);
   return out;
 }
 
@@ -62,6 +72,8 @@ export function backward(root: Tensor, gradOutput?: Tensor, opts: BackwardOption
   const rootNode = gradEdge(root)!;
   const pending = countDependencies(rootNode);
   const grads = new Map<Node, Tensor>([[rootNode, seed]]);
+  // Sums made by addGradients that no node has received yet: the engine may add into them in place.
+  const owned = new Set<Tensor>();
   const ready: Node[] = [rootNode];
 
   noGrad(() => {
@@ -69,6 +81,7 @@ export function backward(root: Tensor, gradOutput?: Tensor, opts: BackwardOption
       const node = ready.pop()!;
       const grad = grads.get(node);
       grads.delete(node);
+      if (grad !== undefined) owned.delete(grad);
       // A node that received no gradient (every path to it was non-differentiable) passes none on.
       let inputGrads: (Tensor | null)[] = [];
       if (grad !== undefined) {
@@ -86,7 +99,7 @@ export function backward(root: Tensor, gradOutput?: Tensor, opts: BackwardOption
           // As PyTorch's engine: a gradient takes the dtype of the input it belongs to.
           if (g.dtype !== meta.dtype) g = new Tensor(convert(g.data, meta.dtype), g.shape);
           const previous = grads.get(next);
-          grads.set(next, previous === undefined ? g : addGradients(previous, g));
+          grads.set(next, previous === undefined ? g : addGradients(previous, g, owned));
         }
         const left = pending.get(next)! - 1;
         pending.set(next, left);

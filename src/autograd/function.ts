@@ -11,6 +11,7 @@ import type { Tensor, GradNode } from '../tensor/tensor';
 import type { DType } from '../tensor/dtype';
 import { formatShape } from '../tensor/shape';
 import { isGradEnabled, noGrad } from './grad-mode';
+import { kernel } from '../tensor/registry';
 
 export abstract class Function<Saved extends unknown[] = Tensor[]> {
   /** Set before forward: which inputs will receive a gradient, so forward can skip saving the rest. */
@@ -107,9 +108,7 @@ export class AccumulateGrad extends Node {
     if (leaf.grad === null) {
       leaf.grad = copyOf(gradOutput);
     } else {
-      const acc = leaf.grad.data;
-      const g = gradOutput.data;
-      for (let i = 0; i < acc.length; i++) acc[i] += g[i];
+      kernel('addInto', leaf.grad.dtype)({ target: leaf.grad.data, source: gradOutput.data });
     }
     return [];
   }

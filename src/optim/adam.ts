@@ -9,8 +9,11 @@
  *   p = p − (lr / (1 − β1^t)) · m / (√v / √(1 − β2^t) + eps)
  */
 import { Tensor } from '../tensor/tensor';
+import { DType, TypedArray, convert } from '../tensor/dtype';
 import { zerosLike } from '../tensor/creation';
-import { Optimizer, OptimizerHyperparameters, ParamGroup, ParamsArgument, StateKeys, checkRange } from './optimizer';
+import { kernel } from '../tensor/registry';
+import type { AdamSlot } from '../tensor/kernels/optimizer';
+import { Optimizer, OptimizerHyperparameters, ParamGroup, ParamsArgument, StateKeys, byDType, checkRange } from './optimizer';
 
 export interface AdamHyperparameters extends OptimizerHyperparameters {
   betas: [number, number];
@@ -64,33 +67,30 @@ export class Adam extends Optimizer<AdamHyperparameters, AdamState> {
     return state;
   }
 
+  /** The whole group in one kernel call per dtype (the update itself: src/tensor/kernels/optimizer.ts). */
+  protected override updateGroup(group: ParamGroup<AdamHyperparameters>, params: Tensor[]): void {
+    for (const [dtype, part] of byDType(params)) this.run(dtype, group, part.map((p) => this.slot(p, p.grad!.data, group)));
+  }
+
   protected updateParam(param: Tensor, grad: ArrayLike<number>, group: ParamGroup<AdamHyperparameters>): void {
-    const { lr, eps, weightDecay, amsgrad, maximize } = group;
-    const [beta1, beta2] = group.betas;
-    const state = this.stateOf(param, amsgrad);
+    const typed = ArrayBuffer.isView(grad) ? (grad as TypedArray) : convert(grad, param.dtype);
+    this.run(param.dtype, group, [this.slot(param, typed, group)]);
+  }
+
+  /** A parameter's slot for this step, its step count advanced. */
+  private slot(param: Tensor, grad: TypedArray, group: ParamGroup<AdamHyperparameters>): AdamSlot {
+    const state = this.stateOf(param, group.amsgrad);
     state.step += 1;
-    const stepSize = lr / (1 - beta1 ** state.step);
-    const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** state.step);
-    const decoupled = this.decoupledWeightDecay;
-    const shrink = 1 - lr * weightDecay;
-    const p = param.data;
-    const m = state.expAvg.data;
-    const v = state.expAvgSq.data;
-    const vMax = amsgrad ? state.maxExpAvgSq!.data : null;
-    for (let i = 0; i < p.length; i++) {
-      let g = maximize ? -grad[i] : grad[i];
-      if (decoupled) p[i] *= shrink;
-      else if (weightDecay !== 0) g += weightDecay * p[i];
-      m[i] = m[i] * beta1 + (1 - beta1) * g;
-      v[i] = v[i] * beta2 + (1 - beta2) * g * g;
-      let second = v[i];
-      if (vMax !== null) {
-        vMax[i] = Math.max(vMax[i], v[i]);
-        second = vMax[i];
-      }
-      const denom = Math.sqrt(second) / biasCorrection2Sqrt + eps;
-      p[i] += (-stepSize * m[i]) / denom;
-    }
+    return {
+      param: param.data, grad, expAvg: state.expAvg.data, expAvgSq: state.expAvgSq.data,
+      maxExpAvgSq: group.amsgrad ? state.maxExpAvgSq!.data : null, step: state.step,
+    };
+  }
+
+  private run(dtype: DType, group: ParamGroup<AdamHyperparameters>, slots: AdamSlot[]): void {
+    const { lr, eps, weightDecay, maximize } = group;
+    const [beta1, beta2] = group.betas;
+    kernel('adamUpdate', dtype)({ lr, beta1, beta2, eps, weightDecay, decoupled: this.decoupledWeightDecay, maximize, slots });
   }
 }
 

@@ -4,12 +4,13 @@
  * parameter (momentum buffers, moment estimates), and turns both into a state dict and back.
  *
  * A parameter is any floating-point leaf tensor; the autograd engine fills its `.grad`. `step()` changes
- * `param.data` in place, element by element on the typed arrays, so nothing is recorded for backward.
- * Arithmetic runs in float64; a float32 parameter or buffer is rounded when it is stored, where PyTorch
- * also rounds every intermediate, so float32 results agree with PyTorch's to float32 precision only.
+ * `param.data` in place, a group at a time through the registry's update kernels (so nothing is
+ * recorded for backward). The TypeScript reference computes in float64 and rounds a float32 parameter
+ * or buffer when it stores it; the cpu backend's kernels compute float32 in float32, as PyTorch does.
+ * Either way float32 results agree with PyTorch's to float32 precision only.
  */
 import { Tensor } from '../tensor/tensor';
-import { convert, isFloat } from '../tensor/dtype';
+import { DType, convert, isFloat } from '../tensor/dtype';
 import { formatShape, shapesEqual } from '../tensor/shape';
 import { enableGrad } from '../autograd/grad-mode';
 import { describeValue, isNumberArray, isPlainObject, sameKind } from './state-checks';
@@ -122,6 +123,14 @@ export abstract class Optimizer<
   /** Updates one parameter in place from its gradient; the grad's shape is already checked. */
   protected abstract updateParam(param: Tensor, grad: ArrayLike<number>, group: ParamGroup<H>): void;
 
+  /**
+   * Updates the parameters of `group` that have a gradient. By default one at a time; SGD and Adam
+   * hand the whole group to one kernel call, so a backend can update a model's parameters at once.
+   */
+  protected updateGroup(group: ParamGroup<H>, params: Tensor[]): void {
+    for (const p of params) this.updateParam(p, p.grad!.data, group);
+  }
+
   /** Adds a group, as PyTorch's add_param_group: missing hyperparameters come from the defaults. */
   addParamGroup(options: ParamGroupOptions<H>): void {
     const name = this.constructor.name;
@@ -191,11 +200,7 @@ export abstract class Optimizer<
         }
       });
     });
-    for (const group of this.paramGroups) {
-      for (const p of group.params) {
-        if (p.grad !== null) this.updateParam(p, p.grad.data, group);
-      }
-    }
+    for (const group of this.paramGroups) this.updateGroup(group, group.params.filter((p) => p.grad !== null));
     return loss;
   }
 
@@ -330,4 +335,18 @@ export function checkRange(value: number, name: string, where: string, min: numb
     const range = maxExclusive !== Infinity ? ` in [${min}, ${maxExclusive})` : min !== -Infinity ? ` >= ${min}` : '';
     throw new Error(`${where}: ${name} must be a finite number${range}; got ${value}`);
   }
+}
+
+/**
+ * The parameters split by dtype, each part with its dtype: a kernel is chosen per dtype (float64
+ * parameters run on the reference whatever the backend).
+ */
+export function byDType(params: Tensor[]): [DType, Tensor[]][] {
+  const parts = new Map<DType, Tensor[]>();
+  for (const p of params) {
+    const part = parts.get(p.dtype);
+    if (part) part.push(p);
+    else parts.set(p.dtype, [p]);
+  }
+  return [...parts];
 }

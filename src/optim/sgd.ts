@@ -9,9 +9,11 @@
  *   p = p − lr · g
  */
 import { Tensor } from '../tensor/tensor';
-import { TypedArray } from '../tensor/dtype';
+import { TypedArray, convert } from '../tensor/dtype';
 import { zerosLike } from '../tensor/creation';
-import { Optimizer, OptimizerHyperparameters, ParamGroup, ParamsArgument, StateKeys, checkRange } from './optimizer';
+import { kernel } from '../tensor/registry';
+import type { SgdSlot } from '../tensor/kernels/optimizer';
+import { Optimizer, OptimizerHyperparameters, ParamGroup, ParamsArgument, StateKeys, byDType, checkRange } from './optimizer';
 
 export interface SGDHyperparameters extends OptimizerHyperparameters {
   momentum: number;
@@ -52,28 +54,33 @@ export class SGD extends Optimizer<SGDHyperparameters, SGDState> {
     return { tensors: ['momentumBuffer'], numbers: [] };
   }
 
+  /** The whole group in one kernel call per dtype (the update itself: src/tensor/kernels/optimizer.ts). */
+  protected override updateGroup(group: ParamGroup<SGDHyperparameters>, params: Tensor[]): void {
+    for (const [dtype, part] of byDType(params)) {
+      this.run(dtype, group, part.map((p) => this.slot(p, p.grad!.data, group)));
+    }
+  }
+
   protected updateParam(param: Tensor, grad: ArrayLike<number>, group: ParamGroup<SGDHyperparameters>): void {
-    const { lr, momentum, dampening, weightDecay, nesterov, maximize } = group;
-    const p = param.data;
-    let buffer: TypedArray | null = null;
+    const typed = ArrayBuffer.isView(grad) ? (grad as TypedArray) : convert(grad, param.dtype);
+    this.run(param.dtype, group, [this.slot(param, typed, group)]);
+  }
+
+  /** A parameter's slot, its momentum buffer made (zeros, marked as new) on its first step with momentum. */
+  private slot(param: Tensor, grad: TypedArray, group: ParamGroup<SGDHyperparameters>): SgdSlot {
+    if (group.momentum === 0) return { param: param.data, grad, momentumBuffer: null, firstStep: false };
+    let state = this.state.get(param);
     let firstStep = false;
-    if (momentum !== 0) {
-      let state = this.state.get(param);
-      if (state?.momentumBuffer === undefined) {
-        state = { momentumBuffer: zerosLike(param) };
-        this.state.set(param, state);
-        firstStep = true;
-      }
-      buffer = state.momentumBuffer!.data;
+    if (state?.momentumBuffer === undefined) {
+      state = { momentumBuffer: zerosLike(param) };
+      this.state.set(param, state);
+      firstStep = true;
     }
-    for (let i = 0; i < p.length; i++) {
-      let d = maximize ? -grad[i] : grad[i];
-      if (weightDecay !== 0) d += weightDecay * p[i];
-      if (buffer !== null) {
-        buffer[i] = firstStep ? d : buffer[i] * momentum + (1 - dampening) * d;
-        d = nesterov ? d + momentum * buffer[i] : buffer[i];
-      }
-      p[i] += -lr * d;
-    }
+    return { param: param.data, grad, momentumBuffer: state.momentumBuffer!.data, firstStep };
+  }
+
+  private run(dtype: Tensor['dtype'], group: ParamGroup<SGDHyperparameters>, slots: SgdSlot[]): void {
+    const { lr, momentum, dampening, weightDecay, nesterov, maximize } = group;
+    kernel('sgdUpdate', dtype)({ lr, momentum, dampening, weightDecay, nesterov, maximize, slots });
   }
 }

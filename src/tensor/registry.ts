@@ -18,6 +18,11 @@ import {
 // The built-in backends are listed here rather than registering themselves as they load, so every op
 // sees them whichever module a program imports first. Loading them is cheap: neither compiles a kernel,
 // starts a thread or loads gpu.js before its first use.
+import { BinaryArgs, binary } from './kernels/binary';
+import { AddIntoArgs, ReluArgs, ReluBackwardArgs, addInto, relu, reluBackward } from './kernels/elementwise';
+import { AdamUpdateArgs, SgdUpdateArgs, adamUpdate, sgdUpdate } from './kernels/optimizer';
+import { BatchNormBackwardArgs, BatchNormForwardArgs, batchNormBackward, batchNormForward } from './kernels/batchnorm';
+import { AddReluArgs, addRelu } from './kernels/residual';
 import { cpuBackend } from './backends/cpu';
 import { gpuBackend } from './backends/gpu';
 
@@ -28,6 +33,15 @@ export interface KernelTable {
   convForward(args: ConvForwardArgs): void;
   convBackwardData(args: ConvBackwardDataArgs): void;
   convBackwardFilter(args: ConvBackwardFilterArgs): void;
+  binary(args: BinaryArgs): void;
+  relu(args: ReluArgs): void;
+  reluBackward(args: ReluBackwardArgs): void;
+  addInto(args: AddIntoArgs): void;
+  sgdUpdate(args: SgdUpdateArgs): void;
+  adamUpdate(args: AdamUpdateArgs): void;
+  batchNormForward(args: BatchNormForwardArgs): void;
+  batchNormBackward(args: BatchNormBackwardArgs): void;
+  addRelu(args: AddReluArgs): void;
 }
 
 export type KernelName = keyof KernelTable;
@@ -43,6 +57,17 @@ export const KERNEL_GRADIENTS: Record<KernelName, { op: string; backward: Kernel
   convForward: { op: 'conv2d, conv3d', backward: ['convBackwardData', 'convBackwardFilter'] },
   convBackwardData: { op: 'conv2d, conv3d (input gradient)', backward: 'is-gradient' },
   convBackwardFilter: { op: 'conv2d, conv3d (weight gradient)', backward: 'is-gradient' },
+  binary: { op: 'add, sub, mul, div, pow (broadcasting)', backward: ['binary'] },
+  relu: { op: 'relu', backward: ['reluBackward'] },
+  reluBackward: { op: 'relu (input gradient)', backward: 'is-gradient' },
+  addInto: { op: 'backward (gradient accumulation)', backward: 'is-gradient' },
+  // Optimizer steps are not differentiated: no backward pass runs them.
+  sgdUpdate: { op: 'optim.SGD step', backward: [] },
+  adamUpdate: { op: 'optim.Adam, optim.AdamW step', backward: [] },
+  batchNormForward: { op: 'batchNorm (with or without a fused ReLU)', backward: ['batchNormBackward'] },
+  batchNormBackward: { op: 'batchNorm (input, weight and bias gradients)', backward: 'is-gradient' },
+  // Its gradient is ReLU's, masked by the output, for both operands.
+  addRelu: { op: 'addRelu (residual add + ReLU)', backward: ['reluBackward'] },
 };
 
 export type BackendName = 'ts' | 'cpu' | 'gpu';
@@ -67,7 +92,11 @@ const reference: Backend = {
   isAvailable: () => true,
   preferredWhenAvailable: () => false,
   dtypes: ['float32', 'float64', 'int32'],
-  kernels: { gemm, batchedGemm, convForward, convBackwardData, convBackwardFilter },
+  kernels: {
+    gemm, batchedGemm, convForward, convBackwardData, convBackwardFilter,
+    binary, relu, reluBackward, addInto, sgdUpdate, adamUpdate,
+    batchNormForward, batchNormBackward, addRelu,
+  },
 };
 
 const backends = new Map<BackendName, Backend>([['ts', reference], ['cpu', cpuBackend], ['gpu', gpuBackend]]);

@@ -42,6 +42,20 @@ describe('autograd engine', () => {
     expect(x.grad).toBeNull();
   });
 
+  it('sums many contributions in place without touching a gradient that two inputs share', () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      const x = tensor([1, -2, 3], { dtype, requiresGrad: true });
+      const y = tensor([0.5, 4, -1], { dtype, requiresGrad: true });
+      const a = x.mul(1); // a non-leaf node: its gradient is summed by the engine
+      const b = y.mul(1);
+      // a + b hands one gradient tensor to both a and b; a gets four more contributions, b one more.
+      const out = a.add(b).add(a).add(a.mul(3)).add(a.reshape([1, 3]).reshape([3])).add(b.mul(2)).sum();
+      out.backward();
+      expect(Array.from(x.grad!.data)).toEqual([6, 6, 6]);
+      expect(Array.from(y.grad!.data)).toEqual([3, 3, 3]);
+    }
+  });
+
   it('frees saved tensors after backward unless retainGraph is set', () => {
     const x = tensor([3], { requiresGrad: true });
     const y = x.mul(x);

@@ -56,6 +56,55 @@ describe('batchNorm', () => {
     });
   }
 
+  for (const training of [true, false]) {
+    const mode = training ? 'training' : 'eval';
+    it(`${mode}, fused ReLU: gradient in x, weight and bias matches finite differences`, () => {
+      fc.assert(
+        fc.property(inputShapeArb, seedArb, fc.boolean(), (shape, seed, affine) => {
+          const c = shape[1];
+          const x = seeded(shape, seed);
+          const w = affine ? channelVector(c, seed + 1, [0.5, 2], true) : null;
+          const b = affine ? channelVector(c, seed + 2, [-1, 1], true) : null;
+          const rm = channelVector(c, seed + 3, [-1, 1]);
+          const rv = channelVector(c, seed + 4, [0.5, 2]);
+          const inputs = [x, ...(w && b ? [w, b] : [])];
+          return checkGrad((xi, wi, bi) => F.batchNorm(xi, rm, rv, wi ?? null, bi ?? null, { training, relu: true }), inputs);
+        }),
+        { numRuns: RUNS },
+      );
+    });
+
+    it(`${mode}, fused ReLU: forward and backward equal relu(batchNorm(...)) composed`, () => {
+      fc.assert(
+        fc.property(inputShapeArb, seedArb, (shape, seed) => {
+          const c = shape[1];
+          const run = (fused: boolean) => {
+            const x = seeded(shape, seed);
+            const w = channelVector(c, seed + 1, [0.5, 2], true);
+            const b = channelVector(c, seed + 2, [-1, 1], true);
+            const rm = channelVector(c, seed + 3, [-1, 1]);
+            const rv = channelVector(c, seed + 4, [0.5, 2]);
+            const y = fused
+              ? F.batchNorm(x, rm, rv, w, b, { training, relu: true })
+              : F.relu(F.batchNorm(x, rm, rv, w, b, { training }));
+            y.mul(seeded(shape, seed + 5, { requiresGrad: false })).sum().backward();
+            return [y, x.grad!, w.grad!, b.grad!, rm, rv].map((t) => Array.from(t.data));
+          };
+          const [fused, composed] = [run(true), run(false)];
+          fused.forEach((values, i) => expect(maxAbsDiff(values, composed[i])).toBeLessThan(1e-12));
+        }),
+        { numRuns: RUNS },
+      );
+    });
+  }
+
+  it('fused ReLU: relu must be a boolean', () => {
+    const x = tensor([[1, 2], [3, 4]]);
+    expect(() => F.batchNorm(x, null, null, null, null, { training: true, relu: 1 as unknown as boolean })).toThrow(
+      /batchNorm: relu must be a boolean; got 1/,
+    );
+  });
+
   it('training: gradient with only weight or only bias requiring grad', () => {
     const x = seeded([4, 3, 2], 11, { requiresGrad: false });
     const w = channelVector(3, 12, [0.5, 2], true);
@@ -195,5 +244,41 @@ describe('batchNorm', () => {
     it('input of rank below 2', () => {
       expect(() => F.batchNorm(tensor([1, 2, 3]), three(), three(), null, null)).toThrow(/batchNorm: input \[3\] should have shape \(N, C, \*\)/);
     });
+  });
+});
+
+describe('addRelu', () => {
+  it('gradient in both inputs matches finite differences', () => {
+    fc.assert(
+      fc.property(shapeArb(1, 4, 4), seedArb, (shape, seed) =>
+        checkGrad((a, b) => F.addRelu(a, b), [seeded(shape, seed), seeded(shape, seed + 1)])),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('equals relu(a + b), forward and backward, also when both inputs are one tensor', () => {
+    fc.assert(
+      fc.property(shapeArb(1, 4, 5), seedArb, fc.constantFrom('float32', 'float64') as fc.Arbitrary<'float32' | 'float64'>, (shape, seed, dtype) => {
+        const run = (fused: boolean) => {
+          const a = seeded(shape, seed, { dtype });
+          const b = seeded(shape, seed + 1, { dtype });
+          const y = fused ? F.addRelu(a, b) : F.relu(a.add(b));
+          const z = fused ? F.addRelu(a, a) : F.relu(a.add(a));
+          y.add(z).mul(seeded(shape, seed + 2, { dtype, requiresGrad: false })).sum().backward();
+          return [y, z, a.grad!, b.grad!].map((t) => Array.from(t.data));
+        };
+        const [fused, composed] = [run(true), run(false)];
+        fused.forEach((values, i) => expect(values).toEqual(composed[i]));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('names the op, the shapes and the dtypes when they differ', () => {
+    expect(() => F.addRelu(tensor([1, 2]), tensor([1, 2, 3]))).toThrow(
+      /addRelu: a \(\[2\], float32\) and b \(\[3\], float32\) must have the same shape and dtype/,
+    );
+    expect(() => F.addRelu(tensor([1, 2]), tensor([1, 2], { dtype: 'float64' }))).toThrow(/addRelu: .*float64/);
+    expect(() => F.addRelu(tensor([1, 2], { dtype: 'int32' }), tensor([1, 2], { dtype: 'int32' }))).toThrow(/addRelu: a must be a floating-point tensor/);
   });
 });

@@ -2,7 +2,8 @@
 import { Tensor } from '../../tensor/tensor';
 import { promoteTypes } from '../../tensor/dtype';
 import { broadcastShapes } from '../../tensor/shape';
-import { BinaryOp, binaryKernel } from '../../tensor/kernels/binary';
+import type { BinaryOp } from '../../tensor/kernels/binary';
+import { kernel } from '../../tensor/registry';
 import { Function, applyFunction } from '../function';
 import { TensorLike, asTensor, empty, sumToShape } from './util';
 
@@ -25,7 +26,7 @@ class Binary extends Function<[Tensor, Tensor, Tensor]> {
     let dtype = promoteTypes(a.dtype, b.dtype);
     if (this.op === 'div' && dtype === 'int32') dtype = 'float32'; // true division, as torch.div
     const out = empty(shape, dtype);
-    binaryKernel(this.op, a.data, a.shape, b.data, b.shape, shape, out.data);
+    kernel('binary', dtype)({ op: this.op, a: a.data, aShape: a.shape, b: b.data, bShape: b.shape, outShape: shape, out: out.data });
     if (this.op === 'mul' || this.op === 'div' || this.op === 'pow') this.saveForBackward(a, b, out);
     return out;
   }

@@ -5,6 +5,7 @@ export { matmul, bmm } from '../../autograd/ops/matmul';
 export { pad } from '../../autograd/ops/shape';
 export { batchNorm } from './batchnorm';
 export type { BatchNormOptions } from './batchnorm';
+export { addRelu } from './residual';
 export { softmax, logSoftmax } from './softmax';
 export { crossEntropy } from './loss';
 export type { CrossEntropyOptions, Reduction } from './loss';

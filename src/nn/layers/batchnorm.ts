@@ -82,6 +82,18 @@ abstract class BatchNormNd extends Module {
   protected abstract readonly ranks: readonly number[];
 
   forward(x: Tensor): Tensor {
+    return this.normalise(x, false);
+  }
+
+  /**
+   * relu(this.forward(x)) as one op (F.batchNorm's `relu` option): what a ResNet block runs when a
+   * ReLU follows this layer, with no tensor made between the two.
+   */
+  forwardRelu(x: Tensor): Tensor {
+    return this.normalise(x, true);
+  }
+
+  private normalise(x: Tensor, relu: boolean): Tensor {
     if (!(x instanceof Tensor) || !this.ranks.includes(x.ndim)) {
       const got = x instanceof Tensor ? `${x.ndim}D input of shape ${formatShape(x.shape)}` : String(x);
       throw new Error(`${this.constructor.name}: expected ${this.ranks.map((r) => `${r}D`).join(' or ')} input; got ${got}`);
@@ -99,7 +111,7 @@ abstract class BatchNormNd extends Module {
     const [rm, rv] = [this.runningMean, this.runningVar];
     // Without running statistics there is nothing to normalise with but the batch, in every mode.
     const useBatchStats = this.training || (rm === null && rv === null);
-    const y = batchNorm(x, rm, rv, this.weight, this.bias, { training: useBatchStats, momentum: factor, eps: this.eps });
+    const y = batchNorm(x, rm, rv, this.weight, this.bias, { training: useBatchStats, momentum: factor, eps: this.eps, relu });
     // Counted only once the batch went through, so a rejected input changes no state.
     if (countsThisBatch && counter) counter.data[0] = batchesSeen;
     return y;

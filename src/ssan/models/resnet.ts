@@ -6,6 +6,10 @@
  *
  * `width` scales every stage: torchvision's 64 gives stages of 64, 128, 256, 512 channels (times 4 at
  * a bottleneck's output); 8 or 16 gives a model small enough for CPU demos and tests.
+ *
+ * Each ReLU that follows a BatchNorm runs fused with it (`bnN.forwardRelu`), and a block's last step,
+ * relu(out + identity), is one op (F.addRelu): fewer passes over memory, the same numbers. The `relu`
+ * modules stay, unused by forward, so the module tree and its printout are torchvision's.
  */
 import { Tensor } from '../../tensor/tensor';
 import { Module } from '../../nn/module';
@@ -13,6 +17,7 @@ import * as init from '../../nn/init';
 import {
   AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Linear, MaxPool2d, ReLU, Sequential,
 } from '../../nn/layers';
+import { addRelu } from '../../nn/functional/residual';
 
 /** 3x3 convolution, padding 1, no bias (a BatchNorm follows). */
 function conv3x3(inPlanes: number, outPlanes: number, stride = 1): Conv2d {
@@ -59,11 +64,11 @@ export class BasicBlock extends Module {
 
   forward(x: Tensor): Tensor {
     const branch = this.shift ? this.shift.forward(x) : x;
-    let out = this.relu.forward(this.bn1.forward(this.conv1.forward(branch)));
+    let out = this.bn1.forwardRelu(this.conv1.forward(branch));
     if (this.attention) out = this.attention.forward(out);
     out = this.bn2.forward(this.conv2.forward(out));
     const identity = this.downsample ? this.downsample.forward(x) : x;
-    return this.relu.forward(out.add(identity));
+    return addRelu(out, identity);
   }
 }
 
@@ -112,12 +117,12 @@ export class Bottleneck extends Module {
 
   forward(x: Tensor): Tensor {
     const branch = this.shift ? this.shift.forward(x) : x;
-    let out = this.relu.forward(this.bn1.forward(this.conv1.forward(branch)));
+    let out = this.bn1.forwardRelu(this.conv1.forward(branch));
     if (this.attention) out = this.attention.forward(out);
-    out = this.relu.forward(this.bn2.forward(this.conv2.forward(out)));
+    out = this.bn2.forwardRelu(this.conv2.forward(out));
     out = this.bn3.forward(this.conv3.forward(out));
     const identity = this.downsample ? this.downsample.forward(x) : x;
-    return this.relu.forward(out.add(identity));
+    return addRelu(out, identity);
   }
 }
 
@@ -233,7 +238,7 @@ export class ResNet extends Module {
 
   /** Images [N, 3, H, W] -> pooled features [N, numFeatures]: everything up to, not including, fc. */
   forwardFeatures(x: Tensor): Tensor {
-    let out = this.maxpool.forward(this.relu.forward(this.bn1.forward(this.conv1.forward(x))));
+    let out = this.maxpool.forward(this.bn1.forwardRelu(this.conv1.forward(x)));
     for (const layer of this.stages) out = layer.forward(out);
     return this.avgpool.forward(out).flatten(1);
   }

@@ -153,6 +153,13 @@ export class ModelSummary {
 }
 
 /**
+ * The methods through which a parent calls a child module: forward, and forwardRelu, by which the
+ * ResNet blocks run a BatchNorm fused with the ReLU after it.
+ */
+const ENTRY_METHODS = ['forward', 'forwardRelu'] as const;
+type EntryMethod = (typeof ENTRY_METHODS)[number];
+
+/**
  * Runs `model` once on a zero input of `inputShape`, without recording gradients and in eval mode, and
  * returns what each module call did. The model is left exactly as it was: its forwards, the train/eval
  * flag of every module, its parameters and its BatchNorm running statistics (eval mode reads them and
@@ -178,7 +185,7 @@ export function summary(model: Module, inputShape: readonly number[], opts: Summ
   const seenModules = new Set<Module>();
   let active = 0;
 
-  /** The wrapper that replaces `module.forward` while summary runs. */
+  /** The wrapper that replaces `module.forward` (or `forwardRelu`) while summary runs. */
   const recording = (module: Module, forward: (...args: unknown[]) => unknown) =>
     (...args: unknown[]): unknown => {
       const row: SummaryRow = {
@@ -205,19 +212,21 @@ export function summary(model: Module, inputShape: readonly number[], opts: Summ
       }
     };
 
-  const wrapped: { module: Module; own: PropertyDescriptor | undefined }[] = [];
+  const wrapped: { module: Module; method: EntryMethod; own: PropertyDescriptor | undefined }[] = [];
   const training = new Map<Module, boolean>();
   try {
     for (const module of names.keys()) {
       training.set(module, module.training);
-      // Keep the instance's own forward, if it had one, to put it back; usually it has none and the
-      // class's method shows through again once the wrapper is deleted.
-      const own = Object.getOwnPropertyDescriptor(module, 'forward');
-      const forward = module.forward as (...args: unknown[]) => unknown;
-      wrapped.push({ module, own });
-      Object.defineProperty(module, 'forward', {
-        value: recording(module, forward), writable: true, configurable: true, enumerable: false,
-      });
+      for (const method of ENTRY_METHODS) {
+        const call = (module as unknown as Record<string, unknown>)[method];
+        if (typeof call !== 'function') continue;
+        // Keep the instance's own method, if it had one, to put it back; usually it has none and the
+        // class's method shows through again once the wrapper is deleted.
+        wrapped.push({ module, method, own: Object.getOwnPropertyDescriptor(module, method) });
+        Object.defineProperty(module, method, {
+          value: recording(module, call as (...args: unknown[]) => unknown), writable: true, configurable: true, enumerable: false,
+        });
+      }
     }
     model.eval();
     const input = zeros([...inputShape], { dtype });
@@ -230,9 +239,9 @@ export function summary(model: Module, inputShape: readonly number[], opts: Summ
       { cause: e },
     );
   } finally {
-    for (const { module, own } of wrapped) {
-      if (own) Object.defineProperty(module, 'forward', own);
-      else delete (module as { forward?: unknown }).forward;
+    for (const { module, method, own } of wrapped) {
+      if (own) Object.defineProperty(module, method, own);
+      else delete (module as unknown as Record<string, unknown>)[method];
     }
     for (const [module, mode] of training) module.training = mode;
   }

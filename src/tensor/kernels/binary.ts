@@ -69,3 +69,18 @@ export function binaryKernel(
   const sb = rank === 0 ? 0 : bs[rank - 1];
   forEachRow(outShape, [as, bs], (o, [ia, ib]) => run(op, n, a, ia, sa, b, ib, sb, out, o));
 }
+
+/** The registry's `binary` kernel: `out = a op b` over the broadcast shape `outShape`. */
+export interface BinaryArgs {
+  op: BinaryOp;
+  a: TypedArray;
+  aShape: readonly number[];
+  b: TypedArray;
+  bShape: readonly number[];
+  outShape: readonly number[];
+  out: TypedArray;
+}
+
+export function binary(args: BinaryArgs): void {
+  binaryKernel(args.op, args.a, args.aShape, args.b, args.bShape, args.outShape, args.out);
+}

@@ -9,6 +9,10 @@ import type { Backend } from '../../registry';
 import { MAX_WORKERS } from './control-block';
 import { batchedGemm, gemm } from './gemm';
 import { convBackwardData, convBackwardFilter, convForward } from './conv';
+import { addInto, binary, relu, reluBackward } from './elementwise';
+import { adamUpdate, sgdUpdate } from './optimizer';
+import { batchNormBackward, batchNormForward } from './batchnorm';
+import { addRelu } from './residual';
 import { cpuFeatures } from './features';
 import { defaultThreads, getRuntime, peekRuntime } from './runtime';
 
@@ -49,6 +53,10 @@ export const cpuBackend: Backend = {
   },
   preferredWhenAvailable: () => false,
   dtypes: ['float32'],
-  kernels: { gemm, batchedGemm, convForward, convBackwardData, convBackwardFilter },
+  kernels: {
+    gemm, batchedGemm, convForward, convBackwardData, convBackwardFilter,
+    binary, relu, reluBackward, addInto, sgdUpdate, adamUpdate,
+    batchNormForward, batchNormBackward, addRelu,
+  },
 };
 

@@ -6,10 +6,10 @@
  * The registry lists one instance (`gpuBackend`). Nothing starts until it is first asked whether it is
  * available or runs a kernel: then it picks a mode (mode.ts), and runs a tiny product to check it.
  */
-import type { Backend, KernelTable } from '../../registry';
+import type { Backend } from '../../registry';
 import { KernelHost } from './host';
 import { DEFAULT_CACHE_LIMITS, KernelCache, KernelCacheLimits, KernelCacheStats } from './kernel-cache';
-import { gpuKernelTable } from './kernel-table';
+import { GpuKernelTable, gpuKernelTable } from './kernel-table';
 import { ModeChoice, ModeDecision, decideMode, startHost } from './mode';
 
 export type { GpuMode, KernelHost } from './host';
@@ -31,7 +31,7 @@ export interface GpuBackend extends Backend {
 interface Started {
   host: KernelHost;
   cache: KernelCache;
-  table: KernelTable;
+  table: GpuKernelTable;
   passedOver: string[];
 }
 
@@ -74,7 +74,7 @@ export function createGpuBackend(options: GpuBackendOptions = {}): GpuBackend {
     }
   }
 
-  const kernels: KernelTable = {
+  const kernels: GpuKernelTable = {
     gemm: (args) => start().table.gemm(args),
     batchedGemm: (args) => start().table.batchedGemm(args),
     convForward: (args) => start().table.convForward(args),
@@ -117,7 +117,7 @@ export function createGpuBackend(options: GpuBackendOptions = {}): GpuBackend {
 }
 
 /** [[1, 2, 3], [4, 5, 6]] · [[1, 0], [0, 1], [1, 1]]: small integers, so float32 must give them exactly. */
-function checkProduct(table: KernelTable): void {
+function checkProduct(table: GpuKernelTable): void {
   const c = new Float32Array(4);
   table.gemm({
     transA: false, transB: false, m: 2, n: 2, k: 3,

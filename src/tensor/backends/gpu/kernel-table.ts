@@ -13,7 +13,10 @@ import { convBackwardDataSpec, convBackwardFilterSpec, convForwardSpec } from '.
 
 const FIRST_MATRIX = new Float32Array([0]);
 
-export function gpuKernelTable(cache: KernelCache): KernelTable {
+/** The kernels gpu.js runs; the memory-bound ones stay on the host (the registry falls back to `ts`). */
+export type GpuKernelTable = Pick<KernelTable, 'gemm' | 'batchedGemm' | 'convForward' | 'convBackwardData' | 'convBackwardFilter'>;
+
+export function gpuKernelTable(cache: KernelCache): GpuKernelTable {
   return {
     gemm(args: GemmArgs): void {
       const { m, n, k } = args;

@@ -7,6 +7,10 @@ import { ModuleBuilder } from '../wasm/module-builder';
 import { CodeOptions, addGemmFunctions } from './gemm-code';
 import { addIm2colFunctions } from './im2col-code';
 import { addConvFunctions } from './conv-code';
+import { addElementwiseFunctions } from './elementwise-code';
+import { addOptimizerFunctions } from './optimizer-code';
+import { addBatchNormFunctions } from './batchnorm-code';
+import { addResidualFunctions } from './residual-code';
 
 /** The exported functions, with their parameters in order (all i32). */
 export interface KernelExports {
@@ -31,6 +35,21 @@ export interface KernelExports {
   convBackwardFilter(descriptor: number, x: number, gy: number, gw: number, first: number, last: number,
     columns: number, packedA: number, packedB: number, scratch: number): void;
   addInto(dst: number, src: number, count: number): void;
+  /** out = a op b (op: an index of BINARY_OPS) over (n0, n1, n2); strides in bytes (./elementwise-code). */
+  binary(op: number, n0: number, n1: number, n2: number, a: number, a0: number, a1: number, a2: number,
+    b: number, b0: number, b1: number, b2: number, out: number): void;
+  relu(x: number, y: number, count: number): void;
+  reluBackward(x: number, g: number, dx: number, count: number): void;
+  /** The optimizers' updates over `count` entries at `list` (./optimizer-code). */
+  sgdUpdate(list: number, count: number, hyper: number): void;
+  adamUpdate(list: number, count: number, hyper: number): void;
+  /** BatchNorm over channels [first, last) of an [n, c, s] tensor (./batchnorm-code says what each does). */
+  batchNormForward(x: number, out: number, n: number, c: number, s: number, first: number, last: number,
+    mean: number, invStd: number, squares: number, weight: number, bias: number, params: number, flags: number): void;
+  batchNormBackward(g: number, x: number, y: number, gx: number, n: number, c: number, s: number, first: number,
+    last: number, mean: number, invStd: number, weight: number, sumG: number, sumGX: number, flags: number): void;
+  /** out = max(a + b, 0) over `count` floats (./residual-code). */
+  addRelu(a: number, b: number, out: number, count: number): void;
 }
 
 export type KernelName = keyof KernelExports;
@@ -48,5 +67,9 @@ export function buildKernelModule(options: CodeOptions): BuiltModule {
   const gemm = addGemmFunctions(module, options);
   const im2col = addIm2colFunctions(module);
   addConvFunctions(module, gemm, im2col);
+  addElementwiseFunctions(module);
+  addOptimizerFunctions(module);
+  addBatchNormFunctions(module);
+  addResidualFunctions(module);
   return { bytes: module.bytes(), exportNames: module.exportNames() as KernelName[] };
 }

@@ -86,7 +86,14 @@ export const i32 = {
 export const f32 = {
   const: (value: number): Code => [OP.F32_CONST, ...float32Bytes(value)],
   add: binary(OP.F32_ADD),
+  sub: binary(OP.F32_SUB),
   mul: binary(OP.F32_MUL),
+  div: binary(OP.F32_DIV),
+  /** NaN when either operand is NaN; max(-0, +0) is +0 (unlike `a > b ? a : b`). */
+  max: binary(OP.F32_MAX),
+  sqrt: (a: Code): Code => [...a, OP.F32_SQRT],
+  /** An i32: 1 when a > b, 0 otherwise (0 when either is NaN). */
+  gt: binary(OP.F32_GT),
   load: (address: Code, offset = 0): Code => [...address, OP.F32_LOAD, ...memarg(2, offset)],
   store: (address: Code, value: Code, offset = 0): Code => [...address, ...value, OP.F32_STORE, ...memarg(2, offset)],
 };
@@ -100,6 +107,8 @@ export const v128 = {
   load32Splat: (address: Code, offset = 0): Code =>
     [...address, ...simd(SIMD_OP.V128_LOAD32_SPLAT), ...memarg(2, offset)],
   zero: (): Code => [...simd(SIMD_OP.V128_CONST), ...new Array<number>(16).fill(0)],
+  /** Bitwise and: with a comparison's all-ones/all-zeros lanes, keeps the lanes where it held. */
+  and: (a: Code, b: Code): Code => [...a, ...b, ...simd(SIMD_OP.V128_AND)],
   /**
    * Picks 16 bytes out of the 32 of `a` then `b`; `lanes` names four f32 lanes (0-3 from a, 4-7
    * from b), which is how the packing code transposes 4x4 blocks.
@@ -113,9 +122,49 @@ export const v128 = {
 export const f32x4 = {
   splat: (value: Code): Code => [...value, ...simd(SIMD_OP.F32X4_SPLAT)],
   add: (a: Code, b: Code): Code => [...a, ...b, ...simd(SIMD_OP.F32X4_ADD)],
+  sub: (a: Code, b: Code): Code => [...a, ...b, ...simd(SIMD_OP.F32X4_SUB)],
   mul: (a: Code, b: Code): Code => [...a, ...b, ...simd(SIMD_OP.F32X4_MUL)],
+  div: (a: Code, b: Code): Code => [...a, ...b, ...simd(SIMD_OP.F32X4_DIV)],
+  /** Lane-wise max, as f32.max: NaN propagates, max(-0, +0) is +0. */
+  max: (a: Code, b: Code): Code => [...a, ...b, ...simd(SIMD_OP.F32X4_MAX)],
+  sqrt: (a: Code): Code => [...a, ...simd(SIMD_OP.F32X4_SQRT)],
+  /** Lanes of all ones where a > b, of zeros elsewhere (and where either is NaN). */
+  gt: (a: Code, b: Code): Code => [...a, ...b, ...simd(SIMD_OP.F32X4_GT)],
   /** a * b + c in one instruction (relaxed SIMD); only valid where the engine accepts relaxed SIMD. */
   relaxedMadd: (a: Code, b: Code, c: Code): Code => [...a, ...b, ...c, ...simd(SIMD_OP.F32X4_RELAXED_MADD)],
+};
+
+/**
+ * float64 scalars and pairs, for sums that must not lose precision: the BatchNorm statistics add up
+ * tens of thousands of float32 values per channel, in float64 as the TypeScript reference does.
+ */
+export const f64 = {
+  add: binary(OP.F64_ADD),
+  sub: binary(OP.F64_SUB),
+  mul: binary(OP.F64_MUL),
+  div: binary(OP.F64_DIV),
+  sqrt: (a: Code): Code => [...a, OP.F64_SQRT],
+  /** An i32 as f64 (exact); also how the kernels write f64 constants such as 0 and 1. */
+  fromI32: (a: Code): Code => [...a, OP.F64_CONVERT_I32_S],
+  /** An f32 widened to f64 (exact). */
+  fromF32: (a: Code): Code => [...a, OP.F64_PROMOTE_F32],
+  /** Rounded to the nearest f32. */
+  toF32: (a: Code): Code => [...a, OP.F32_DEMOTE_F64],
+  load: (address: Code, offset = 0): Code => [...address, OP.F64_LOAD, ...memarg(3, offset)],
+  store: (address: Code, value: Code, offset = 0): Code => [...address, ...value, OP.F64_STORE, ...memarg(3, offset)],
+};
+
+export const f64x2 = {
+  splat: (value: Code): Code => [...value, ...simd(SIMD_OP.F64X2_SPLAT)],
+  add: (a: Code, b: Code): Code => [...a, ...b, ...simd(SIMD_OP.F64X2_ADD)],
+  sub: (a: Code, b: Code): Code => [...a, ...b, ...simd(SIMD_OP.F64X2_SUB)],
+  mul: (a: Code, b: Code): Code => [...a, ...b, ...simd(SIMD_OP.F64X2_MUL)],
+  extractLane: (a: Code, lane: 0 | 1): Code => [...a, ...simd(SIMD_OP.F64X2_EXTRACT_LANE), lane],
+  /** The two low f32 lanes of `a`, widened to f64 (exact). */
+  promoteLow: (a: Code): Code => [...a, ...simd(SIMD_OP.F64X2_PROMOTE_LOW_F32X4)],
+  /** Two f32 at `address`, widened to an f64 pair (a 64-bit splat load, then the low lanes promoted). */
+  loadF32Pair: (address: Code, offset = 0): Code =>
+    [...address, ...simd(SIMD_OP.V128_LOAD64_SPLAT), ...memarg(3, offset), ...simd(SIMD_OP.F64X2_PROMOTE_LOW_F32X4)],
 };
 
 /** Bulk memory: the engine's memset on the (single) memory 0. */
