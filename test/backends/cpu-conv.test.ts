@@ -164,15 +164,15 @@ describe.each([1, 2])('cpu convolution kernels on %i thread(s)', (threads) => {
   });
 
   it.each([false, true])('equal the reference on random pointwise (1x1) convolutions, GEMMs split: %s', (split) => {
-    const byPairs = new Set<boolean>();
+    const byBlocks = new Set<boolean>();
     fc.assert(fc.property(pointwiseShapeArb(split), seedArb, (shape, seed) => {
       expect(isPointwise(shape.geometry)).toBe(true);
       expect(descriptorSaysPointwise(shape)).toBe(true);
-      byPairs.add(plan(convSizes(shape), threads).byPairs);
+      byBlocks.add(plan(convSizes(shape), threads).byBlocks);
       expectConvMatches(shape, seed);
     }), { numRuns: CONV_RUNS });
     // One thread always runs whole pairs; two split the GEMMs exactly when the shapes were made to.
-    expect([...byPairs]).toEqual([threads === 1 || !split]);
+    expect([...byBlocks]).toEqual([threads === 1 || !split]);
   });
 
   it('equal the reference on a pointwise layer past every block size (k > KC, m > MC, n > NC)', () => {

@@ -2,14 +2,19 @@
  * The convolution kernels of the cpu backend (forward, backward-data, backward-filter), with the
  * signatures and results of the reference (src/tensor/kernels/conv.ts), in float32.
  *
- * Work is shared by (sample, group) pairs when there are enough of them: each thread runs the
- * WebAssembly pass over its share of the pairs (dealt as threads come free, or a fixed range for
- * backward-filter; see ./kernels/conv-code) with its own column matrix and packing buffers. With fewer
- * pairs than that (a batch of one, say), the pairs run one by one and each pair's GEMM is split across
- * the threads instead, im2col and col2im staying on the calling thread.
+ * Work is shared by units of a group and a block of consecutive samples when there are enough
+ * (sample, group) pairs: each thread runs the WebAssembly pass over its share of the units (dealt as
+ * threads come free, or a fixed range for backward-filter; see ./kernels/conv-code) with its own
+ * column matrix and packing buffers. A block holds one sample when a sample's output has enough
+ * positions (`cols`) to make a GEMM wide enough on its own; with fewer, it holds enough samples for
+ * about BLOCK_COLUMNS columns, so the deep layers of a network, whose outputs are a few positions
+ * each, run a few wide GEMMs instead of many narrow ones (`plan` chooses). With fewer pairs than the
+ * threads can share (a batch of one, say), the pairs run one by one and each pair's GEMM is split
+ * across the threads instead, im2col and col2im staying on the calling thread.
  *
- * A pointwise convolution (1x1 kernel, stride 1, no padding; see `isPointwise`) needs no column
- * matrix: its GEMMs read and write the image slices in place, and backward-data writes gx directly.
+ * A pointwise convolution (1x1 kernel, stride 1, no padding; see `isPointwise`) run pair by pair
+ * needs no column matrix: its GEMMs read and write the image slices in place, and backward-data
+ * writes gx directly. In blocks of several samples it copies its images into a column matrix.
  */
 import {
   ConvBackwardDataArgs, ConvBackwardFilterArgs, ConvForwardArgs, ConvShape, convSizes,
@@ -26,18 +31,49 @@ import { partRange, splitOutput, threadsFor } from './split';
 
 type Sizes = ReturnType<typeof convSizes>;
 
-/** How one call shares its work: whole pairs per thread, or each pair's GEMM split. */
+/**
+ * The GEMM width (columns) a block of samples is made to reach: below it, a sample's GEMM is batched
+ * with its neighbours'. (Measured on the main job's deep layers, 64 samples of 5x5, 3x3 and 2x2
+ * outputs: see the commit that brought blocks in.)
+ */
+export const BLOCK_COLUMNS = 256;
+
+/**
+ * How one call shares its work: units of `blockSamples` samples by one group, whole units per thread
+ * (`byBlocks`), or pair by pair with each pair's GEMM split across the threads (then `blockSamples` is 1).
+ */
 export interface Plan {
-  byPairs: boolean;
+  byBlocks: boolean;
   threads: number;
+  blockSamples: number;
 }
 
-/** The plan for a convolution of sizes `s` when `available` threads may run (exported for tests). */
+/** Units of work (blocks x groups) of a call in blocks of `blockSamples`. */
+export function unitsOf(s: Sizes, blockSamples: number): number {
+  return Math.ceil(s.N / blockSamples) * s.G;
+}
+
+/** Whether `threads` threads share `units` units evenly enough to run them whole, one per thread at a time. */
+function shareable(units: number, threads: number): boolean {
+  return threads === 1 || units >= 2 * threads || units % threads === 0;
+}
+
+/**
+ * The plan for a convolution of sizes `s` when `available` threads may run (exported for tests).
+ * When the pairs are shareable, the blocks are as large as BLOCK_COLUMNS asks (one sample when
+ * `cols` reaches it), then made smaller until the units are shareable too, and even in size.
+ */
 export function plan(s: Sizes, available: number): Plan {
-  const pairs = s.N * s.G;
   const threads = threadsFor(2 * s.N * s.O * s.rows * s.cols, available);
-  const byPairs = threads === 1 || pairs >= 2 * threads || pairs % threads === 0;
-  return { byPairs, threads: byPairs ? Math.min(threads, pairs) : threads };
+  if (!shareable(s.N * s.G, threads)) return { byBlocks: false, threads, blockSamples: 1 };
+  const most = s.cols >= BLOCK_COLUMNS ? 1 : Math.min(s.N, Math.ceil(BLOCK_COLUMNS / s.cols));
+  // The fewest blocks of at most `most` samples, evened out; then more blocks until they share.
+  let blockSamples = 1;
+  for (let blocks = Math.ceil(s.N / most); blocks <= s.N; blocks++) {
+    blockSamples = Math.ceil(s.N / blocks);
+    if (shareable(unitsOf(s, blockSamples), threads)) break;
+  }
+  return { byBlocks: true, threads: Math.min(threads, unitsOf(s, blockSamples)), blockSamples };
 }
 
 /** Byte addresses of one pair's slices of the image-shaped, output-shaped and weight-shaped tensors. */
@@ -50,7 +86,7 @@ function pairAddresses(s: Sizes, n: number, g: number) {
 }
 
 /**
- * The memory a pass lays out: descriptor, the counter of pairs dealt (./kernels/conv-code), tensors,
+ * The memory a pass lays out: descriptor, the counter of units dealt (./kernels/conv-code), tensors,
  * and per thread a column matrix and packing buffers.
  */
 interface Layout {
@@ -83,16 +119,17 @@ function floatsOf(s: Sizes, operand: Operand): number {
 }
 
 /**
- * The set-up every pass shares: sizes and plan; a layout of the descriptor, the pair counter, the
+ * The set-up every pass shares: sizes and plan; a layout of the descriptor, the unit counter, the
  * tensors, `extraBlocks(plan)` more blocks of the output's size, and per thread a column matrix and
- * packing buffers for GEMMs of `gemmN` columns and depth `gemmK`; then the descriptor written and the
- * inputs copied in. Returns null when the reference ran instead: an empty convolution, or one too large
- * for WebAssembly's memory.
+ * packing buffers for GEMMs of `gemm(s, width)` = [n, k] (columns and depth) when a unit's GEMM has
+ * `width` columns of column matrix; then the descriptor written and the inputs copied in. Returns null
+ * when the reference ran instead: an empty convolution, or one too large for WebAssembly's memory
+ * even one sample per unit.
  */
 function begin<A extends ConvShape>(
   name: KernelCall['name'], args: A, reference: (args: A) => void,
   operands: [[Operand, ArrayLike<number>], [Operand, ArrayLike<number>], Operand],
-  gemm: (s: Sizes) => [number, number], extraBlocks: (p: Plan) => number = () => 0,
+  gemm: (s: Sizes, width: number) => [number, number], extraBlocks: (p: Plan) => number = () => 0,
 ): Pass | null {
   const s = convSizes(args);
   if (s.N === 0 || s.O === 0 || s.cols === 0 || s.rows === 0) {
@@ -100,47 +137,64 @@ function begin<A extends ConvShape>(
     return null;
   }
   const runtime = getRuntime();
-  const p = plan(s, runtime.threads);
+  const planned = plan(s, runtime.threads);
+  // Blocks of several samples take more room per thread; when that is too much, one sample per unit.
+  const plans = planned.blockSamples > 1
+    ? [planned, { ...planned, threads: Math.min(threadsFor(2 * s.N * s.O * s.rows * s.cols, runtime.threads), s.N * s.G), blockSamples: 1 }]
+    : [planned];
+  for (const p of plans) {
+    const mem = layout(args, s, p, operands, gemm, extraBlocks);
+    if (!fitsInMemory(mem.arena, name)) continue;
+    runtime.reserve(mem.arena.end);
+    writeConvDescriptor(runtime.i32, mem.descriptor, args, p.blockSamples);
+    const [[oneKind, oneData], [twoKind, twoData]] = operands;
+    runtime.copyIn(mem.tensors[0], oneData, 0, floatsOf(s, oneKind));
+    runtime.copyIn(mem.tensors[1], twoData, 0, floatsOf(s, twoKind));
+    return { s, p, runtime, mem, tensors: mem.tensors, extra: mem.extra };
+  }
+  reference(args);
+  return null;
+}
+
+/** The memory of a pass under plan `p` (`begin` says what it holds). */
+function layout(
+  args: ConvShape, s: Sizes, p: Plan, operands: [[Operand, unknown], [Operand, unknown], Operand],
+  gemm: (s: Sizes, width: number) => [number, number], extraBlocks: (p: Plan) => number,
+): Layout & { tensors: [number, number, number]; extra: number[] } {
   const arena = new Arena();
   const descriptor = arena.take(convDescriptorBytes(args));
   const counter = arena.take(4);
-  const [[oneKind, oneData], [twoKind, twoData], outKind] = operands;
+  const [[oneKind], [twoKind], outKind] = operands;
   const tensors: [number, number, number] = [
     arena.floats(floatsOf(s, oneKind)), arena.floats(floatsOf(s, twoKind)), arena.floats(floatsOf(s, outKind)),
   ];
   const extra = Array.from({ length: extraBlocks(p) }, () => arena.floats(floatsOf(s, outKind)));
-  // The split-GEMM path shares one column matrix; the pair path needs one per thread. A pointwise
-  // convolution uses the image instead, so its column matrices take no room.
-  const columnFloats = isPointwise(args.geometry) ? 0 : s.rows * s.cols;
-  const columns = Array.from({ length: p.byPairs ? p.threads : 1 }, () => arena.floats(columnFloats));
-  const [gemmN, gemmK] = gemm(s);
+  // The split-GEMM path shares one column matrix; the unit path needs one per thread. A pointwise
+  // convolution run pair by pair uses the image instead, so its column matrices take no room. Blocks
+  // of several samples add the block scratch (og x width) after the column matrix (rows x width).
+  const width = p.blockSamples * s.cols;
+  const columnFloats = p.blockSamples > 1 ? (s.rows + s.og) * width : isPointwise(args.geometry) ? 0 : s.rows * s.cols;
+  const columns = Array.from({ length: p.byBlocks ? p.threads : 1 }, () => arena.floats(columnFloats));
+  const [gemmN, gemmK] = gemm(s, width);
   const buffers = takeThreadBuffers(arena, p.threads, gemmN, gemmK);
-  if (!fitsInMemory(arena, name)) {
-    reference(args);
-    return null;
-  }
-  runtime.reserve(arena.end);
-  writeConvDescriptor(runtime.i32, descriptor, args);
-  runtime.copyIn(tensors[0], oneData, 0, floatsOf(s, oneKind));
-  runtime.copyIn(tensors[1], twoData, 0, floatsOf(s, twoKind));
-  return { s, p, runtime, mem: { arena, descriptor, counter, columns, buffers }, tensors, extra };
+  return { arena, descriptor, counter, columns, buffers, tensors, extra };
 }
 
 /**
  * Runs the pass `name` on every thread of the plan; `one` and `two` are its inputs, `out(t)` the
  * output thread t writes (the same one except for backward-filter's partial sums). A pass whose
- * threads share the pairs as `dealt` takes them from the layout's counter, set to zero here; with
+ * threads share the units as `dealt` takes them from the layout's counter, set to zero here; with
  * `ranges`, thread t gets a fixed contiguous range (./kernels/conv-code says which pass does which).
  */
-function runPairs(
+function runUnits(
   runtime: Runtime, name: KernelCall['name'], sharing: Sharing,
   s: Sizes, p: Plan, mem: Layout, one: number, two: number, out: (thread: number) => number,
 ): void {
-  const pairs = s.N * s.G;
+  const units = unitsOf(s, p.blockSamples);
   runtime.i32[mem.counter / 4] = 0;
   runtime.pool.run(Array.from({ length: p.threads }, (_, t) => {
-    const [first, last] = partRange(pairs, p.threads, t);
-    const which = sharing === 'dealt' ? [mem.counter, pairs] : [first, last];
+    const [first, last] = partRange(units, p.threads, t);
+    const which = sharing === 'dealt' ? [mem.counter, units] : [first, last];
     const { packedA, packedB, scratch } = mem.buffers[t];
     return { name, args: [mem.descriptor, one, two, out(t), ...which, mem.columns[t], packedA, packedB, scratch] };
   }));
@@ -148,11 +202,11 @@ function runPairs(
 
 export function convForward(args: ConvForwardArgs): void {
   const pass = begin('convForward', args, referenceForward, [['image', args.x], ['weight', args.w], 'output'],
-    (s) => [s.cols, s.rows]);
+    (s, width) => [width, s.rows]);
   if (!pass) return;
   const { s, p, runtime, mem, tensors: [x, w, y] } = pass;
-  if (p.byPairs) {
-    runPairs(runtime, 'convForward', 'dealt', s, p, mem, x, w, () => y);
+  if (p.byBlocks) {
+    runUnits(runtime, 'convForward', 'dealt', s, p, mem, x, w, () => y);
   } else {
     const blocks = splitOutput(s.og, s.cols, p.threads);
     const pointwise = isPointwise(args.geometry);
@@ -175,15 +229,15 @@ export function convForward(args: ConvForwardArgs): void {
 
 export function convBackwardData(args: ConvBackwardDataArgs): void {
   const pass = begin('convBackwardData', args, referenceBackwardData, [['output', args.gy], ['weight', args.w], 'image'],
-    (s) => [s.cols, s.og]);
+    (s, width) => [width, s.og]);
   if (!pass) return;
   const { s, p, runtime, mem, tensors: [gy, w, gx] } = pass;
   // col2im adds into gx (overlapping windows), so it starts from zeros; a pointwise convolution's
-  // GEMMs overwrite every element of gx instead.
+  // GEMMs (or, in blocks, copies) overwrite every element of gx instead.
   const pointwise = isPointwise(args.geometry);
   if (!pointwise) runtime.zero(gx, s.N * s.C * s.inVolume);
-  if (p.byPairs) {
-    runPairs(runtime, 'convBackwardData', 'dealt', s, p, mem, gy, w, () => gx);
+  if (p.byBlocks) {
+    runUnits(runtime, 'convBackwardData', 'dealt', s, p, mem, gy, w, () => gx);
   } else {
     const blocks = splitOutput(s.rows, s.cols, p.threads);
     forEachPair(s, (n, g) => {
@@ -204,16 +258,16 @@ export function convBackwardData(args: ConvBackwardDataArgs): void {
 }
 
 export function convBackwardFilter(args: ConvBackwardFilterArgs): void {
-  // Threads splitting the pairs each sum their own partial gradient; the first thread's is gw itself.
+  // Threads sharing the units each sum their own partial gradient; the first thread's is gw itself.
   const pass = begin('convBackwardFilter', args, referenceBackwardFilter, [['image', args.x], ['output', args.gy], 'weight'],
-    (s) => [s.rows, s.cols], (p) => (p.byPairs ? p.threads - 1 : 0));
+    (s, width) => [s.rows, width], (p) => (p.byBlocks ? p.threads - 1 : 0));
   if (!pass) return;
   const { s, p, runtime, mem, tensors: [x, gy, gw] } = pass;
   const weightFloats = floatsOf(s, 'weight');
   const partials = [gw, ...pass.extra];
   for (const partial of partials) runtime.zero(partial, weightFloats);
-  if (p.byPairs) {
-    runPairs(runtime, 'convBackwardFilter', 'ranges', s, p, mem, x, gy, (t) => partials[t]);
+  if (p.byBlocks) {
+    runUnits(runtime, 'convBackwardFilter', 'ranges', s, p, mem, x, gy, (t) => partials[t]);
     for (const partial of partials.slice(1)) runtime.exports.addInto(gw, partial, weightFloats);
   } else {
     const blocks = splitOutput(s.og, s.rows, p.threads);

@@ -25,6 +25,11 @@ export const CONV_FIELDS = [
   'depthTaps', 'heightTaps', 'widthTaps',
   /** 1 when the convolution is pointwise (see `isPointwise`), else 0. */
   'pointwise',
+  /**
+   * Samples per block, the passes' unit of work with one group (../conv.ts chooses it): 1 runs one
+   * GEMM per (sample, group) pair; more puts that many samples' columns side by side in one GEMM.
+   */
+  'blockSamples',
 ] as const;
 
 export type ConvField = (typeof CONV_FIELDS)[number];
@@ -65,8 +70,8 @@ function insideRange(size: number, outSize: number, stride: number, offset: numb
   return [lo, hi];
 }
 
-/** Writes the descriptor of `shape` at byte `address` of the memory `heap` views. */
-export function writeConvDescriptor(heap: Int32Array, address: number, shape: ConvShape): void {
+/** Writes the descriptor of `shape`, run in blocks of `blockSamples` samples, at byte `address` of the memory `heap` views. */
+export function writeConvDescriptor(heap: Int32Array, address: number, shape: ConvShape, blockSamples = 1): void {
   const sizes = convSizes(shape);
   const geo = shape.geometry;
   const tableStart = CONV_FIELDS.length * 4;
@@ -85,6 +90,7 @@ export function writeConvDescriptor(heap: Int32Array, address: number, shape: Co
     strideDepth: geo.stride[0], strideHeight: geo.stride[1], strideWidth: geo.stride[2],
     depthTaps: taps[0], heightTaps: taps[1], widthTaps: taps[2],
     pointwise: isPointwise(geo) ? 1 : 0,
+    blockSamples,
   };
   const base = address / 4;
   CONV_FIELDS.forEach((field, i) => {

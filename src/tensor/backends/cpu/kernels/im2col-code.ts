@@ -16,6 +16,17 @@ import { F32 } from './blocking';
 export interface Im2colFunctions {
   im2col: FunctionRef;
   col2im: FunctionRef;
+  /**
+   * im2col without the clearing, into a column matrix whose rows are `rowStride` bytes apart:
+   * (descriptor, image, columns, rowStride). The caller zeroes the matrix first (reads in the padding
+   * are the zeros left there). With a row stride of several samples' columns, one sample's columns go
+   * at its column offset, so a GEMM can take several samples at once.
+   */
+  im2colRuns: FunctionRef;
+  /** col2im from a column matrix whose rows are `rowStride` bytes apart: (descriptor, columns, image, rowStride). */
+  col2imRuns: FunctionRef;
+  /** Copies `rows` rows of `count` floats: (dst, dstStride, src, srcStride, rows, count), strides in bytes. */
+  copyRows: FunctionRef;
 }
 
 const c32 = i32.const;
@@ -28,45 +39,72 @@ export function convField(descriptor: Local, field: ConvField): Code {
 export function addIm2colFunctions(module: ModuleBuilder): Im2colFunctions {
   const gatherRun = addGatherRun(module);
   const scatterAddRun = addScatterAddRun(module);
+  const im2colRuns = module.func(
+    'im2colRuns',
+    { descriptor: 'i32', image: 'i32', columns: 'i32', rowStride: 'i32' },
+    (scope) => {
+      const { descriptor, image, columns, rowStride } = scope.params;
+      return forEachRun(scope, descriptor, image, columns, get(rowStride), (columnAt, imageAt, count, imageStep) =>
+        call(gatherRun, get(columnAt), get(imageAt), get(count), imageStep));
+    },
+  );
+  const col2imRuns = module.func(
+    'col2imRuns',
+    { descriptor: 'i32', columns: 'i32', image: 'i32', rowStride: 'i32' },
+    (scope) => {
+      const { descriptor, image, columns, rowStride } = scope.params;
+      // Overlapping windows add up, so the caller starts the image from zeros.
+      return forEachRun(scope, descriptor, image, columns, get(rowStride), (columnAt, imageAt, count, imageStep) =>
+        call(scatterAddRun, get(columnAt), get(imageAt), get(count), imageStep));
+    },
+  );
+  const rowBytes = (descriptor: Local) => i32.mul(convField(descriptor, 'cols'), c32(F32));
   const im2col = module.func(
     'im2col',
     { descriptor: 'i32', image: 'i32', columns: 'i32' },
-    (scope) => {
-      const { descriptor, image, columns } = scope.params;
-      const bytes = i32.mul(i32.mul(convField(descriptor, 'rows'), convField(descriptor, 'cols')), c32(F32));
-      return [
-        // Reads in the padding are zeros: clear everything, then copy the runs that read inside.
-        memory.fill(get(columns), c32(0), bytes),
-        ...forEachRun(scope, descriptor, image, columns, (columnAt, imageAt, count, imageStep) =>
-          call(gatherRun, get(columnAt), get(imageAt), get(count), imageStep)),
-      ];
-    },
+    ({ params: { descriptor, image, columns } }) => [
+      // Reads in the padding are zeros: clear everything, then copy the runs that read inside.
+      memory.fill(get(columns), c32(0), i32.mul(convField(descriptor, 'rows'), rowBytes(descriptor))),
+      call(im2colRuns, get(descriptor), get(image), get(columns), rowBytes(descriptor)),
+    ],
     { exported: true },
   );
   const col2im = module.func(
     'col2im',
     { descriptor: 'i32', columns: 'i32', image: 'i32' },
-    (scope) => {
-      const { descriptor, image, columns } = scope.params;
-      // Overlapping windows add up, so the caller starts the image from zeros.
-      return forEachRun(scope, descriptor, image, columns, (columnAt, imageAt, count, imageStep) =>
-        call(scatterAddRun, get(columnAt), get(imageAt), get(count), imageStep));
-    },
+    ({ params: { descriptor, columns, image } }) => [
+      call(col2imRuns, get(descriptor), get(columns), get(image), rowBytes(descriptor)),
+    ],
     { exported: true },
   );
-  return { im2col, col2im };
+  const copyRows = module.func(
+    'copyRows',
+    { dst: 'i32', dstStride: 'i32', src: 'i32', srcStride: 'i32', rows: 'i32', count: 'i32' },
+    ({ params: { dst, dstStride, src, srcStride, rows, count }, local }) => {
+      const r = local('i32', 'r');
+      return [
+        forLoop(r, c32(0), get(rows), c32(1),
+          call(gatherRun, get(dst), get(src), get(count), c32(F32)),
+          increment(dst, get(dstStride)),
+          increment(src, get(srcStride))),
+      ];
+    },
+  );
+  return { im2col, col2im, im2colRuns, col2imRuns, copyRows };
 }
 
 /**
- * The loop nest shared by im2col and col2im: for each column-matrix row and each (od, oh) whose input
- * row exists, `visit(columnAt, imageAt, count, imageStep)` with byte addresses of the run's first
- * column-matrix element and first image element, its length, and the image step in bytes (stride * 4).
+ * The loop nest shared by im2col and col2im: for each column-matrix row (`rowStride` bytes after the
+ * previous one) and each (od, oh) whose input row exists, `visit(columnAt, imageAt, count, imageStep)`
+ * with byte addresses of the run's first column-matrix element and first image element, its length,
+ * and the image step in bytes (stride * 4).
  */
 function forEachRun<P extends Record<string, ValueType>>(
   scope: FunctionScope<P>,
   descriptor: Local,
   image: Local,
   columns: Local,
+  rowStride: Code,
   visit: (columnAt: Local, imageAt: Local, count: Local, imageStep: Code) => Code,
 ): Code[] {
   const { local } = scope;
@@ -108,7 +146,7 @@ function forEachRun<P extends Record<string, ValueType>>(
     set(outHeight, field('outHeight')), set(outWidth, field('outWidth')),
     set(strideDepth, field('strideDepth')), set(strideHeight, field('strideHeight')),
     set(imageStep, i32.mul(field('strideWidth'), c32(F32))),
-    set(rowBytes, i32.mul(field('cols'), c32(F32))),
+    set(rowBytes, rowStride),
     set(rowAt, get(columns)),
     forLoop(channel, c32(0), field('groupChannels'), c32(1),
       set(channelAt, i32.add(get(image), i32.mul(i32.mul(get(channel), field('inVolume')), c32(F32)))),
