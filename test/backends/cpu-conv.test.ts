@@ -7,6 +7,11 @@
  * Pointwise convolutions (1x1 kernel, stride 1, no padding) take a path of their own, with no im2col
  * or col2im: they are tested on their own shapes, under both plans, next to 1x1 convolutions with a
  * stride or padding, which must stay on the general path.
+ *
+ * Layers whose output has few positions per sample run blocks of several samples through one GEMM
+ * (see `plan` in src/tensor/backends/cpu/conv.ts): shapes made for that check the plan batches them,
+ * with a partial last block, groups, 3-D, strides, padding, dilation and 1x1 kernels, and the large
+ * layers above check it keeps one sample per GEMM there.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -16,7 +21,7 @@ import {
   ConvShape, convBackwardData, convBackwardFilter, convForward, convSizes,
 } from '../../src/tensor/kernels/conv';
 import { cpuBackend, getNumThreads, setNumThreads, setParallelThreshold } from '../../src/tensor/backends/cpu';
-import { plan } from '../../src/tensor/backends/cpu/conv';
+import { BLOCK_COLUMNS, plan, unitsOf } from '../../src/tensor/backends/cpu/conv';
 import { CONV_FIELDS, isPointwise, writeConvDescriptor } from '../../src/tensor/backends/cpu/kernels/conv-descriptor';
 import { randomArray, relativeError, seedArb } from '../helpers';
 import { onCpuThreads } from './cpu-threads';
@@ -104,6 +109,48 @@ const strayOneByOneArb: fc.Arbitrary<ConvShape> = fc
   })
   .filter(({ geometry: g }) => g.stride.some((v) => v !== 1) || g.padding.some((v) => v !== 0));
 
+/**
+ * A convolution whose output has few positions per sample (at most 4 x 4 x 2, so a block holds at
+ * least 4 samples) with a batch of 9 to 31 samples, often odd, so that it runs in blocks of several
+ * samples and its last block is often partial. `kernel` 'one' makes 1x1 kernels, half of them
+ * pointwise (no stride, no padding), 'any' kernels of 1 to 3 with dilation.
+ */
+const blockedShapeArb = (kernel: 'one' | 'any'): fc.Arbitrary<ConvShape> => fc
+  .record({
+    threeD: fc.boolean(),
+    batch: fc.integer({ min: 9, max: 31 }),
+    groups: fc.integer({ min: 1, max: 3 }),
+    groupChannels: fc.integer({ min: 1, max: 4 }),
+    groupOutChannels: fc.integer({ min: 1, max: 5 }),
+    output: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 })),
+    kernel: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+    stride: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+    padding: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
+    dilation: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+    // How much the input exceeds the smallest that gives `output` (a stride leaves up to stride - 1).
+    slack: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 })),
+    pointwise: fc.boolean(),
+  })
+  .map((c) => {
+    const flat = (t: Triple, value: number): Triple => (c.threeD ? t : [value, t[1], t[2]]);
+    const ones: Triple = [1, 1, 1];
+    const k = kernel === 'one' ? ones : flat(c.kernel, 1);
+    const dilation = kernel === 'one' ? ones : flat(c.dilation, 1);
+    const pointwise = kernel === 'one' && c.pointwise;
+    const output = flat(c.output, 1), slack = flat(c.slack, 0);
+    const stride = pointwise ? ones : flat(c.stride, 1), padding: Triple = pointwise ? [0, 0, 0] : flat(c.padding, 0);
+    // The input that gives `output`: (output - 1) * stride + the dilated kernel - 2 * padding, plus
+    // some slack below the next stride; at least 1, and the padding no wider than the kernel reach.
+    const input = output.map((o, i) => Math.max(1,
+      (o - 1) * stride[i] + dilation[i] * (k[i] - 1) + 1 - 2 * padding[i] + Math.min(slack[i], stride[i] - 1))) as Triple;
+    const fitted = input.map((size, i) => Math.floor((size + 2 * padding[i] - dilation[i] * (k[i] - 1) - 1) / stride[i]) + 1) as Triple;
+    return {
+      batch: c.batch, groups: c.groups, outChannels: c.groups * c.groupOutChannels,
+      geometry: { channels: c.groupChannels, input, kernel: k, stride, padding, dilation, output: fitted },
+    };
+  })
+  .filter(({ geometry: g }) => g.output.every((o) => o >= 1));
+
 /** The `pointwise` field of the descriptor the WebAssembly passes branch on. */
 function descriptorSaysPointwise(shape: ConvShape): boolean {
   const heap = new Int32Array(1024);
@@ -148,11 +195,14 @@ describe.each([1, 2])('cpu convolution kernels on %i thread(s)', (threads) => {
 
   it('equal the reference on a layer whose column matrix is past the depth block (rows > KC)', () => {
     // 32 channels x 3 x 3 = 288 rows; batch 3 on 2 threads splits the GEMMs, batch 4 splits the samples.
+    // 11 x 13 = 143 output positions make GEMMs wide enough alone: one sample each.
     for (const batch of [3, 4]) {
-      expectConvMatches({
+      const shape: ConvShape = {
         batch, groups: 1, outChannels: 20,
         geometry: { channels: 32, input: [1, 11, 13], kernel: [1, 3, 3], stride: [1, 1, 1], padding: [0, 1, 1], dilation: [1, 1, 1], output: [1, 11, 13] },
-      }, batch);
+      };
+      expect(plan(convSizes(shape), threads).blockSamples).toBe(1);
+      expectConvMatches(shape, batch);
     }
   });
 
@@ -184,6 +234,7 @@ describe.each([1, 2])('cpu convolution kernels on %i thread(s)', (threads) => {
         geometry: { channels: 260, input: [1, 46, 46], kernel: [1, 1, 1], stride: [1, 1, 1], padding: [0, 0, 0], dilation: [1, 1, 1], output: [1, 46, 46] },
       };
       expect(isPointwise(shape.geometry)).toBe(true);
+      expect(plan(convSizes(shape), threads).blockSamples).toBe(1);
       expectConvMatches(shape, batch);
     }
   });
@@ -194,6 +245,101 @@ describe.each([1, 2])('cpu convolution kernels on %i thread(s)', (threads) => {
       expect(descriptorSaysPointwise(shape)).toBe(false);
       expectConvMatches(shape, seed);
     }), { numRuns: CONV_RUNS });
+  });
+
+  it.each(['any', 'one'] as const)('equal the reference in blocks of several samples (small outputs, kernel %s)', (kernel) => {
+    let partial = 0, grouped = 0, pointwise = 0;
+    fc.assert(fc.property(blockedShapeArb(kernel), seedArb, (shape, seed) => {
+      const s = convSizes(shape);
+      const p = plan(s, threads);
+      expect(p.byBlocks).toBe(true);
+      expect(p.blockSamples).toBeGreaterThan(1);
+      if (s.N % p.blockSamples !== 0) partial++;
+      if (s.G > 1) grouped++;
+      if (isPointwise(shape.geometry)) pointwise++;
+      expectConvMatches(shape, seed);
+    }), { numRuns: CONV_RUNS });
+    // The runs covered a partial last block, groups and (with 1x1 kernels) pointwise blocks.
+    expect(partial).toBeGreaterThan(0);
+    expect(grouped).toBeGreaterThan(0);
+    if (kernel === 'one') expect(pointwise).toBeGreaterThan(0);
+  });
+
+  it('equal the reference in blocks on fixed layers: a partial last block, groups, 3-D, pointwise', () => {
+    const layer = (batch: number, groups: number, channels: number, outChannels: number,
+      input: Triple, kernel: Triple, stride: Triple, padding: Triple, dilation: Triple = [1, 1, 1]): ConvShape => {
+      const output = input.map((size, i) => Math.floor((size + 2 * padding[i] - dilation[i] * (kernel[i] - 1) - 1) / stride[i]) + 1) as Triple;
+      return { batch, groups, outChannels, geometry: { channels, input, kernel, stride, padding, dilation, output } };
+    };
+    const shapes = [
+      // A deep layer of the main job at batch 33 (2x2 outputs): 33 samples do not divide evenly.
+      layer(33, 1, 12, 16, [1, 3, 3], [1, 3, 3], [1, 2, 2], [0, 1, 1]),
+      // Rows past the depth block (40 x 9 = 360 > KC), 3x3 outputs.
+      layer(21, 1, 40, 9, [1, 3, 3], [1, 3, 3], [1, 1, 1], [0, 1, 1]),
+      // Groups and a 3-D, strided, dilated kernel.
+      layer(15, 3, 2, 6, [3, 5, 6], [2, 3, 2], [1, 2, 2], [1, 1, 0], [1, 1, 2]),
+      // Pointwise (the blocks copy the images in and gx out) and strided 1x1.
+      layer(27, 2, 5, 4, [1, 3, 3], [1, 1, 1], [1, 1, 1], [0, 0, 0]),
+      layer(27, 1, 7, 5, [2, 3, 5], [1, 1, 1], [1, 1, 1], [0, 0, 0]),
+      layer(19, 1, 6, 3, [1, 5, 5], [1, 1, 1], [1, 2, 2], [0, 0, 0]),
+      // 4 x 8 outputs, batch 10: blocks of 4, 4 and 2 samples on one thread (3, 3, 3 and 1 on two).
+      layer(10, 1, 3, 4, [1, 4, 8], [1, 3, 3], [1, 1, 1], [0, 1, 1]),
+    ];
+    shapes.forEach((shape, i) => {
+      expect(plan(convSizes(shape), threads).blockSamples, JSON.stringify(shape)).toBeGreaterThan(1);
+      expectConvMatches(shape, 100 + i);
+    });
+  });
+});
+
+describe('the cpu convolution plan', () => {
+  afterAll(() => setParallelThreshold());
+
+  it('batches samples up to BLOCK_COLUMNS columns, in even blocks the threads share, else one sample per GEMM', () => {
+    setParallelThreshold(0);
+    const sizesArb = fc.record({
+      N: fc.integer({ min: 1, max: 70 }), G: fc.integer({ min: 1, max: 4 }),
+      cols: fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 3 * BLOCK_COLUMNS })),
+      available: fc.integer({ min: 1, max: 4 }),
+    });
+    fc.assert(fc.property(sizesArb, ({ N, G, cols, available }) => {
+      const s = { N, G, C: 2 * G, O: 3 * G, cg: 2, og: 3, inVolume: cols, rows: 2, cols };
+      const p = plan(s, available);
+      const units = unitsOf(s, p.blockSamples);
+      const shareable = (count: number) => available === 1 || count >= 2 * available || count % available === 0;
+      expect(p.threads).toBeLessThanOrEqual(available);
+      if (!p.byBlocks) {
+        // Too few pairs to share: each pair's GEMM is split, one sample at a time.
+        expect(shareable(N * G)).toBe(false);
+        expect(p).toEqual({ byBlocks: false, threads: available, blockSamples: 1 });
+        return;
+      }
+      expect(shareable(N * G)).toBe(true);
+      expect(p.threads).toBe(Math.min(available, units));
+      expect(shareable(units)).toBe(true);
+      // No more samples than BLOCK_COLUMNS needs, none when one sample's columns reach it.
+      const most = cols >= BLOCK_COLUMNS ? 1 : Math.min(N, Math.ceil(BLOCK_COLUMNS / cols));
+      expect(p.blockSamples).toBeGreaterThanOrEqual(1);
+      expect(p.blockSamples).toBeLessThanOrEqual(most);
+      // Blocks as few as that allows on one thread, and evened out: the last one is not much smaller.
+      const blocks = Math.ceil(N / p.blockSamples);
+      if (available === 1) expect(blocks).toBe(Math.ceil(N / most));
+      expect(N - (blocks - 1) * p.blockSamples).toBeGreaterThan(p.blockSamples - blocks);
+    }), { numRuns: 300 });
+  });
+
+  it('batches the main job\'s deep layers and leaves its stem alone', () => {
+    setParallelThreshold(0);
+    const sizes = (cols: number) => ({ N: 64, G: 1, C: 64, O: 64, cg: 64, og: 64, inVolume: 4 * cols, rows: 576, cols });
+    for (const available of [1, 2]) {
+      expect(plan(sizes(400), available).blockSamples).toBe(1);
+      for (const cols of [25, 9, 4]) {
+        const p = plan(sizes(cols), available);
+        expect(p.byBlocks).toBe(true);
+        // Evened-out blocks may fall short of BLOCK_COLUMNS, never by half (64 / 5 blocks -> 13 x 9 = 117).
+        expect(p.blockSamples * cols).toBeGreaterThanOrEqual(BLOCK_COLUMNS / 2);
+      }
+    }
   });
 });
 

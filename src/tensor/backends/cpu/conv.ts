@@ -32,11 +32,14 @@ import { partRange, splitOutput, threadsFor } from './split';
 type Sizes = ReturnType<typeof convSizes>;
 
 /**
- * The GEMM width (columns) a block of samples is made to reach: below it, a sample's GEMM is batched
- * with its neighbours'. (Measured on the main job's deep layers, 64 samples of 5x5, 3x3 and 2x2
- * outputs: see the commit that brought blocks in.)
+ * The GEMM width (columns) a block of samples is made to reach: a sample with fewer output positions
+ * shares its GEMM with its neighbours'. Blocks then have fewer than 2 * BLOCK_COLUMNS = KC columns,
+ * so backward-filter's GEMMs, whose depth is the block's width, take one depth block. On the main
+ * job's conv layers (64 samples, outputs 10x10 to 2x2), 128, 256 and 512 measured the same within
+ * noise (1.5x faster than one sample per GEMM on one thread, over the three passes), 512 a little
+ * slower for backward-filter; 128 takes the least memory.
  */
-export const BLOCK_COLUMNS = 256;
+export const BLOCK_COLUMNS = 128;
 
 /**
  * How one call shares its work: units of `blockSamples` samples by one group, whole units per thread
