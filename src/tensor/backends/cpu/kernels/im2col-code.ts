@@ -31,6 +31,9 @@ export interface Im2colFunctions {
 
 const c32 = i32.const;
 
+/** Runs shorter than this are copied in the loop nest, not by a call (a small output's are 1-4 long). */
+const SHORT_RUN = 4;
+
 /** The i32 `field` of the descriptor at `descriptor`. */
 export function convField(descriptor: Local, field: ConvField): Code {
   return i32.load(get(descriptor), convFieldOffset(field));
@@ -44,8 +47,15 @@ export function addIm2colFunctions(module: ModuleBuilder): Im2colFunctions {
     { descriptor: 'i32', image: 'i32', columns: 'i32', rowStride: 'i32' },
     (scope) => {
       const { descriptor, image, columns, rowStride } = scope.params;
+      // `count` serves every run of a tap: the short-run loop counts down a copy.
+      const left = scope.local('i32', 'left');
       return forEachRun(scope, descriptor, image, columns, get(rowStride), (columnAt, imageAt, count, imageStep) =>
-        call(gatherRun, get(columnAt), get(imageAt), get(count), imageStep));
+        ifThen(i32.geS(get(count), c32(SHORT_RUN)), [call(gatherRun, get(columnAt), get(imageAt), get(count), imageStep)], [
+          set(left, get(count)),
+          whileAtLeast(left, 1,
+            f32.store(get(columnAt), f32.load(get(imageAt))),
+            increment(columnAt, c32(F32)), increment(imageAt, imageStep)),
+        ]));
     },
   );
   const col2imRuns = module.func(
@@ -53,9 +63,15 @@ export function addIm2colFunctions(module: ModuleBuilder): Im2colFunctions {
     { descriptor: 'i32', columns: 'i32', image: 'i32', rowStride: 'i32' },
     (scope) => {
       const { descriptor, image, columns, rowStride } = scope.params;
+      const left = scope.local('i32', 'left');
       // Overlapping windows add up, so the caller starts the image from zeros.
       return forEachRun(scope, descriptor, image, columns, get(rowStride), (columnAt, imageAt, count, imageStep) =>
-        call(scatterAddRun, get(columnAt), get(imageAt), get(count), imageStep));
+        ifThen(i32.geS(get(count), c32(SHORT_RUN)), [call(scatterAddRun, get(columnAt), get(imageAt), get(count), imageStep)], [
+          set(left, get(count)),
+          whileAtLeast(left, 1,
+            f32.store(get(imageAt), f32.add(f32.load(get(imageAt)), f32.load(get(columnAt)))),
+            increment(columnAt, c32(F32)), increment(imageAt, imageStep)),
+        ]));
     },
   );
   const rowBytes = (descriptor: Local) => i32.mul(convField(descriptor, 'cols'), c32(F32));
@@ -97,7 +113,8 @@ export function addIm2colFunctions(module: ModuleBuilder): Im2colFunctions {
  * The loop nest shared by im2col and col2im: for each column-matrix row (`rowStride` bytes after the
  * previous one) and each (od, oh) whose input row exists, `visit(columnAt, imageAt, count, imageStep)`
  * with byte addresses of the run's first column-matrix element and first image element, its length,
- * and the image step in bytes (stride * 4).
+ * and the image step in bytes (stride * 4). `visit` may move `columnAt` and `imageAt` but not
+ * change `count`, which serves every run of a tap.
  */
 function forEachRun<P extends Record<string, ValueType>>(
   scope: FunctionScope<P>,
