@@ -308,6 +308,8 @@ describe('the cpu convolution plan', () => {
       const units = unitsOf(s, p.blockSamples);
       const shareable = (count: number) => available === 1 || count >= 2 * available || count % available === 0;
       expect(p.threads).toBeLessThanOrEqual(available);
+      // Asking for no width (the fallback when blocks would not fit in memory) gives single samples.
+      expect(plan(s, available, 0)).toEqual({ ...p, threads: Math.min(available, p.byBlocks ? N * G : available), blockSamples: 1 });
       if (!p.byBlocks) {
         // Too few pairs to share: each pair's GEMM is split, one sample at a time.
         expect(shareable(N * G)).toBe(false);

@@ -26,7 +26,7 @@ import type { Sharing } from './kernels/conv-code';
 import { convDescriptorBytes, isPointwise, writeConvDescriptor } from './kernels/conv-descriptor';
 import type { KernelCall } from './pool';
 import { ProductInMemory, ThreadBuffers, productCalls, takeThreadBuffers } from './product';
-import { Arena, Runtime, fitsInMemory, getRuntime } from './runtime';
+import { Arena, MAX_MEMORY_BYTES, Runtime, fitsInMemory, getRuntime } from './runtime';
 import { partRange, splitOutput, threadsFor } from './split';
 
 type Sizes = ReturnType<typeof convSizes>;
@@ -63,13 +63,14 @@ function shareable(units: number, threads: number): boolean {
 
 /**
  * The plan for a convolution of sizes `s` when `available` threads may run (exported for tests).
- * When the pairs are shareable, the blocks are as large as BLOCK_COLUMNS asks (one sample when
- * `cols` reaches it), then made smaller until the units are shareable too, and even in size.
+ * When the pairs are shareable, the blocks are as large as `blockColumns` asks (one sample when
+ * `cols` reaches it; 0 asks for one sample always), then made smaller until the units are shareable
+ * too, and even in size.
  */
-export function plan(s: Sizes, available: number): Plan {
+export function plan(s: Sizes, available: number, blockColumns = BLOCK_COLUMNS): Plan {
   const threads = threadsFor(2 * s.N * s.O * s.rows * s.cols, available);
   if (!shareable(s.N * s.G, threads)) return { byBlocks: false, threads, blockSamples: 1 };
-  const most = s.cols >= BLOCK_COLUMNS ? 1 : Math.min(s.N, Math.ceil(BLOCK_COLUMNS / s.cols));
+  const most = s.cols >= blockColumns ? 1 : Math.min(s.N, Math.ceil(blockColumns / s.cols));
   // The fewest blocks of at most `most` samples, evened out; then more blocks until they share.
   let blockSamples = 1;
   for (let blocks = Math.ceil(s.N / most); blocks <= s.N; blocks++) {
@@ -141,13 +142,12 @@ function begin<A extends ConvShape>(
   }
   const runtime = getRuntime();
   const planned = plan(s, runtime.threads);
-  // Blocks of several samples take more room per thread; when that is too much, one sample per unit.
-  const plans = planned.blockSamples > 1
-    ? [planned, { ...planned, threads: Math.min(threadsFor(2 * s.N * s.O * s.rows * s.cols, runtime.threads), s.N * s.G), blockSamples: 1 }]
-    : [planned];
-  for (const p of plans) {
+  // Blocks of several samples take more room per thread; when that is too much, one sample per unit
+  // (fitsInMemory, which notes the fallback to the reference, judges only the last try).
+  const plans = planned.blockSamples > 1 ? [planned, plan(s, runtime.threads, 0)] : [planned];
+  for (const [i, p] of plans.entries()) {
     const mem = layout(args, s, p, operands, gemm, extraBlocks);
-    if (!fitsInMemory(mem.arena, name)) continue;
+    if (i < plans.length - 1 ? mem.arena.end > MAX_MEMORY_BYTES : !fitsInMemory(mem.arena, name)) continue;
     runtime.reserve(mem.arena.end);
     writeConvDescriptor(runtime.i32, mem.descriptor, args, p.blockSamples);
     const [[oneKind, oneData], [twoKind, twoData]] = operands;
