@@ -121,7 +121,10 @@ const blockedShapeArb = (kernel: 'one' | 'any'): fc.Arbitrary<ConvShape> => fc
     batch: fc.integer({ min: 9, max: 31 }),
     groups: fc.integer({ min: 1, max: 3 }),
     groupChannels: fc.integer({ min: 1, max: 4 }),
-    groupOutChannels: fc.integer({ min: 1, max: 5 }),
+    // At least 3, so the weight gradient has 3 entries or more: with one, a 1x1 kernel's gradient is
+    // one sum of up to a few hundred terms, whose cancellation can leave it small enough for float32
+    // rounding alone to pass the relative tolerance (seen: 1.7e-5 on 25 samples of 1x2 outputs).
+    groupOutChannels: fc.integer({ min: 3, max: 6 }),
     output: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 })),
     kernel: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
     stride: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
