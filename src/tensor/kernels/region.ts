@@ -3,7 +3,7 @@
  * pad (and their backwards) are all this one copy with different corners.
  */
 import { stridesOf } from '../shape';
-import { forEachRow } from './strided';
+import { copyStrided } from './strided';
 
 export interface RegionCopy {
   src: ArrayLike<number>;
@@ -33,14 +33,5 @@ export function copyRegion(c: RegionCopy): void {
   }
   const srcStrides = plainSrc.map((s, d) => s * (c.srcStep?.[d] ?? 1));
   const dstStrides = plainDst.map((s, d) => s * (c.dstStep?.[d] ?? 1));
-  const n = rank === 0 ? 1 : c.region[rank - 1];
-  const ss = rank === 0 ? 0 : srcStrides[rank - 1];
-  const ds = rank === 0 ? 0 : dstStrides[rank - 1];
-  const { src, dst } = c;
-  forEachRow(c.region, [srcStrides, dstStrides], (_, [so, doff]) => {
-    const s0 = srcBase + so;
-    const d0 = dstBase + doff;
-    if (c.accumulate) for (let j = 0; j < n; j++) dst[d0 + j * ds] += src[s0 + j * ss];
-    else for (let j = 0; j < n; j++) dst[d0 + j * ds] = src[s0 + j * ss];
-  });
+  copyStrided(c.src, srcBase, srcStrides, c.dst, dstBase, dstStrides, c.region, c.accumulate);
 }

@@ -33,6 +33,68 @@ export function forEachRow(
   }
 }
 
+/**
+ * The same walk over fewer, longer rows: size-1 dims dropped, and each dim merged into the next one
+ * out wherever every stride set steps over it contiguously (stride[d] = stride[d + 1] * shape[d + 1]).
+ * A slice along dim 1 of [N, C, H, W], say, becomes N rows of (C part) x H x W elements.
+ */
+export function coalesce(
+  shape: readonly number[],
+  strides: readonly (readonly number[])[],
+): { shape: number[]; strides: number[][] } {
+  if (shape.includes(0)) return { shape: [0], strides: strides.map(() => [0]) };
+  const outShape: number[] = [];
+  const outStrides: number[][] = strides.map(() => []);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (shape[d] === 1) continue;
+    const merges = outShape.length > 0 && strides.every((st, k) => st[d] === outStrides[k][0] * outShape[0]);
+    if (merges) {
+      outShape[0] *= shape[d];
+    } else {
+      outShape.unshift(shape[d]);
+      strides.forEach((st, k) => outStrides[k].unshift(st[d]));
+    }
+  }
+  // A single element (every dim 1, or a scalar): one row of one.
+  if (outShape.length === 0) return { shape: [1], strides: strides.map(() => [0]) };
+  return { shape: outShape, strides: outStrides };
+}
+
+/** Rows at least this long are copied with TypedArray.set (a memcpy); shorter ones by a loop. */
+const BLOCK_COPY_MIN = 32;
+
+/** Whether `a` and `b` are typed arrays of one kind, so that `set` copies between them unconverted. */
+function sameTypedArrays(a: unknown, b: unknown): boolean {
+  return ArrayBuffer.isView(a) && ArrayBuffer.isView(b) && a.constructor === b.constructor;
+}
+
+/**
+ * Copies (or adds, with `accumulate`) `shape` elements read from `src` through `srcStrides` starting
+ * at `srcBase` into `dst` through `dstStrides` starting at `dstBase`. Dims are coalesced first, so
+ * contiguous runs become single rows, and long unit-stride rows are block copies.
+ */
+export function copyStrided(
+  src: ArrayLike<number>, srcBase: number, srcStrides: readonly number[],
+  dst: { [i: number]: number }, dstBase: number, dstStrides: readonly number[],
+  shape: readonly number[], accumulate = false,
+): void {
+  const merged = coalesce(shape, [srcStrides, dstStrides]);
+  const rank = merged.shape.length;
+  const n = merged.shape[rank - 1];
+  if (n === 0) return;
+  const [ss, ds] = [merged.strides[0][rank - 1], merged.strides[1][rank - 1]];
+  const block = !accumulate && ss === 1 && ds === 1 && n >= BLOCK_COPY_MIN && sameTypedArrays(src, dst);
+  const srcArray = src as Float32Array;
+  const dstArray = dst as Float32Array;
+  forEachRow(merged.shape, merged.strides, (_, [so, doff]) => {
+    const s0 = srcBase + so;
+    const d0 = dstBase + doff;
+    if (block) dstArray.set(srcArray.subarray(s0, s0 + n), d0);
+    else if (accumulate) for (let j = 0; j < n; j++) dst[d0 + j * ds] += src[s0 + j * ss];
+    else for (let j = 0; j < n; j++) dst[d0 + j * ds] = src[s0 + j * ss];
+  });
+}
+
 /** Copies `src` read through `srcStrides` into the contiguous `out` of `shape` (expand, permute). */
 export function stridedCopy(
   src: ArrayLike<number>,
@@ -40,9 +102,16 @@ export function stridedCopy(
   shape: readonly number[],
   out: { [i: number]: number },
 ): void {
-  const last = shape.length === 0 ? 0 : srcStrides[shape.length - 1];
-  const rowLength = shape.length === 0 ? 1 : shape[shape.length - 1];
-  forEachRow(shape, [srcStrides], (o, [s]) => {
-    for (let j = 0; j < rowLength; j++) out[o + j] = src[s + j * last];
-  });
+  copyStrided(src, 0, srcStrides, out, 0, contiguousStrides(shape), shape);
+}
+
+/** Row-major strides of a contiguous tensor of `shape`. */
+function contiguousStrides(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let step = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    strides[d] = step;
+    step *= shape[d];
+  }
+  return strides;
 }
