@@ -28,3 +28,10 @@ export function positiveOption(value: string | undefined, name: string): number 
   if (!(n > 0) || !Number.isFinite(n)) throw new Error(`--${name} must be a number > 0; got '${value}'`);
   return n;
 }
+
+/** A finite number >= 0 (a flag whose default 0 is meaningful). */
+export function nonNegativeOption(value: string, name: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !(n >= 0) || !Number.isFinite(n)) throw new Error(`--${name} must be a number >= 0; got '${value}'`);
+  return n;
+}

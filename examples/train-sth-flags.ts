@@ -6,11 +6,11 @@
 import path from 'path';
 import { parseArgs } from 'util';
 import { ARCHS } from '../src/ssan/models/create-model';
-import { ATTN_SCALES, EMBEDDING_INIT_STD } from '../src/ssan/models/attention-common';
+import { ATTN_SCALES, EMBEDDING_INIT_STD, OUT_INIT } from '../src/ssan/models/attention-common';
 import { DATA_FORMATS } from '../src/ssan/data/open-split';
 import type { ExperimentConfig, RunData, RunSettings } from '../src/ssan/train/experiment';
 import type { TrainRecipe } from '../src/ssan/train/recipe';
-import { choiceOption, intOption, positiveOption } from './cli-args';
+import { choiceOption, intOption, nonNegativeOption, positiveOption } from './cli-args';
 import { SYNTHETIC_RUN } from './synthetic-run';
 
 /** The places in RunSettings a flag can set. */
@@ -104,6 +104,11 @@ export const FLAGS: readonly Flag[] = [
     name: 'attn-init-std', arg: 'S', section: 'model',
     help: `initial weight spread of the attention blocks' convs (default ${EMBEDDING_INIT_STD}; ${syn.config.attnInitStd} on the synthetic set)`,
     setting: 'config.attnInitStd', parse: (t) => positiveOption(t, 'attn-init-std'), savedDefault: EMBEDDING_INIT_STD,
+  }),
+  settingFlag({
+    name: 'attn-out-init', arg: 'G', section: 'model',
+    help: `initial scale of the attention blocks' output BatchNorm (default ${OUT_INIT}: each block starts as the identity; ${syn.config.attnOutInit} on the synthetic set)`,
+    setting: 'config.attnOutInit', parse: (t) => nonNegativeOption(t, 'attn-out-init'), savedDefault: OUT_INIT,
   }),
   settingFlag({
     name: 'pretrained', arg: 'FILE', section: 'model', help: 'ImageNet ResNet weights (safetensors with torchvision\'s names) for the backbone',

@@ -39,7 +39,9 @@ describe('examples/train-sth-flags.ts', () => {
       ['data', saved.data.root, path.resolve('other')], ['resize', 20, 24], ['accumulate', 8, 1],
     ]);
     // A run saved without these fields used the defaults, so giving the defaults agrees with it.
-    expect(names(['--attn-scale', 'len', '--attn-init-std', '0.01'])).toEqual([]);
+    expect(names(['--attn-scale', 'len', '--attn-init-std', '0.01', '--attn-out-init', '0'])).toEqual([]);
+    expect(names(['--attn-out-init', '0.1'])).toEqual([['attn-out-init', 0, 0.1]]);
+    expect(() => parseFlags(['--attn-out-init=-1'])).toThrow("--attn-out-init must be a number >= 0; got '-1'");
     expect(names(['--attn-scale', 'none', '--pretrained', 'w.safetensors'])).toEqual([
       ['attn-scale', 'len', 'none'], ['pretrained', undefined, path.resolve('w.safetensors')],
     ]);

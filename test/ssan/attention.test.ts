@@ -308,6 +308,8 @@ describe('bad options', () => {
     expect(() => new NonLocal(8, { kind: '2d1d', numSegments: 2, fusion: 'mixed' as 'fused' })).toThrow(/fusion must be/);
     expect(() => new SSA(8, { numSegments: 2, initStd: 0 })).toThrow(/SSA: initStd must be a finite number > 0; got 0/);
     expect(() => new NonLocal(8, { kind: '1d', numSegments: 2, initStd: NaN })).toThrow(/NonLocal: initStd must be/);
+    expect(() => new SSA(8, { numSegments: 2, outInit: -0.1 })).toThrow(/SSA: outInit must be a finite number >= 0; got -0.1/);
+    expect(() => new NonLocal(8, { kind: '3d', numSegments: 2, outInit: Infinity })).toThrow(/NonLocal: outInit must be/);
   });
 });
 
@@ -337,6 +339,37 @@ describe('initialisation of the new convs (spec §3.1 row 11)', () => {
         expect(std / expected, `${name} initStd ${initStd}`).toBeLessThan(1.05);
         expect(zeroBiases, name).toBe(true);
       }
+    }
+  });
+
+  it('starts the output BatchNorm at scale outInit (0 by default), every block', () => {
+    const blocks: [string, (outInit?: number) => Block][] = [
+      ['SSA', (outInit) => new SSA(16, { numSegments: 2, outInit })],
+      ['NL 3d', (outInit) => new NonLocal(16, { kind: '3d', numSegments: 2, outInit })],
+      ['NL 2d1d fused', (outInit) => new NonLocal(16, { kind: '2d1d', numSegments: 2, outInit })],
+      ['NL 2d1d stacked', (outInit) => new NonLocal(16, { kind: '2d1d', numSegments: 2, fusion: 'stacked', outInit })],
+    ];
+    for (const [name, make] of blocks) {
+      for (const [outInit, expected] of [[undefined, 0], [0.1, 0.1]] as const) {
+        const bns = make(outInit).modules().filter((m): m is nn.BatchNorm2d => m instanceof nn.BatchNorm2d);
+        expect(bns.length, name).toBeGreaterThan(0);
+        for (const bn of bns) {
+          expect(Array.from(bn.weight?.data ?? []), `${name} outInit ${outInit}`).toEqual(new Array(16).fill(Math.fround(expected)));
+          expect(Array.from(bn.bias?.data ?? []).every((b) => b === 0), name).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('with outInit > 0 the block adds to its input and its convs get gradients from the first step', () => {
+    manualSeed(5);
+    const block = new SSA(16, { numSegments: 2, outInit: 0.1 });
+    const x = seeded([4, 16, 3, 3], 12, { dtype: 'float32' });
+    block.forward(x).mul(seeded([4, 16, 3, 3], 13, { dtype: 'float32' })).sum().backward();
+    const y = noGrad(() => block.forward(x));
+    expect(Array.from(y.data)).not.toEqual(Array.from(x.data));
+    for (const [name, p] of block.namedParameters()) {
+      expect(Array.from(p.grad?.data ?? []).some((v) => v !== 0), name).toBe(true);
     }
   });
 

@@ -120,12 +120,28 @@ export function temporalConv3d(inChannels: number, outChannels: number, temporal
 }
 
 /**
- * The BatchNorm after W_z, with scale and shift 0: the block adds exactly nothing at initialisation,
- * so ImageNet features pass through unchanged until training moves γ (ssan-spec §3.1 row 9).
+ * The initial scale γ of the BatchNorm after W_z: 0, so the block adds exactly nothing at
+ * initialisation and ImageNet features pass through unchanged until training moves γ (ssan-spec §3.1
+ * row 9).
  */
-export function zeroInitBatchNorm(channels: number): BatchNorm2d {
+export const OUT_INIT = 0;
+
+/** Checks a block's `outInit` option. */
+export function checkOutInit(op: string, outInit: number): void {
+  if (typeof outInit !== 'number' || !(outInit >= 0) || !Number.isFinite(outInit)) {
+    throw new Error(`${op}: outInit must be a finite number >= 0; got ${String(outInit)}`);
+  }
+}
+
+/**
+ * The BatchNorm after W_z, with shift 0 and scale `outInit` (default 0: the block starts as the
+ * identity). With γ = 0 every gradient inside the block is zero until γ itself has grown, one more
+ * small factor in the product that the attention's gradients are; a small γ lets a model trained from
+ * scratch start learning the attention from the first step.
+ */
+export function outputBatchNorm(channels: number, outInit = OUT_INIT): BatchNorm2d {
   const bn = new BatchNorm2d(channels);
-  if (bn.weight) init.zeros(bn.weight);
+  if (bn.weight) init.constant(bn.weight, outInit);
   if (bn.bias) init.zeros(bn.bias);
   return bn;
 }

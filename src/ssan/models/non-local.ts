@@ -16,8 +16,8 @@ import { Module } from '../../nn/module';
 import { BatchNorm2d, Conv2d, Conv3d } from '../../nn/layers';
 import { maxPool2d } from '../../nn/functional/pool';
 import {
-  AttentionMaps, AttnScale, EMBEDDING_INIT_STD, attend, checkBlockOptions, checkInitStd, embeddingConv2d, splitClips,
-  zeroInitBatchNorm,
+  AttentionMaps, AttnScale, EMBEDDING_INIT_STD, attend, checkBlockOptions, checkInitStd, checkOutInit, embeddingConv2d,
+  OUT_INIT, outputBatchNorm, splitClips,
 } from './attention-common';
 import { SeparableConfig, SeparableLayers, buildSeparableLayers, separableForward, separableOwnMacs } from './separable';
 
@@ -38,6 +38,8 @@ export interface NonLocalOptions {
   subSample?: boolean;
   /** Standard deviation of the new convs' initial weights (default 0.01, as SSA). */
   initStd?: number;
+  /** Initial scale of the output BatchNorm (default 0: the identity at initialisation, as SSA). */
+  outInit?: number;
   /** For '2d1d': one fused block (default) or a 2D block followed by a 1D block. */
   fusion?: 'fused' | 'stacked';
   /** Keep the last forward's attention maps in `attentionMaps` (default false). */
@@ -58,7 +60,7 @@ export class NonLocal extends Module {
   /** The fused block's temporal query/key conv, or the stacked block's 1D non-local. */
   readonly temporal: Conv3d | NonLocal | null = null;
   readonly temporalValue: Conv3d | null = null;
-  /** W_z and its zero-initialised BatchNorm (absent when stacked: each child has its own). */
+  /** W_z and its BatchNorm (scale outInit, 0 by default) (absent when stacked: each child has its own). */
   readonly out: Conv2d | null = null;
   readonly bn: BatchNorm2d | null = null;
 
@@ -79,6 +81,7 @@ export class NonLocal extends Module {
     const op = 'NonLocal';
     const {
       kind, numSegments, reduction = 2, attnScale = 'len', subSample = false, fusion = 'fused', initStd = EMBEDDING_INIT_STD,
+      outInit = OUT_INIT,
     } = opts ?? ({} as NonLocalOptions);
     if (!KINDS.includes(kind)) throw new Error(`${op}: kind must be one of ${KINDS.map((k) => `'${k}'`).join(', ')}; got ${String(kind)}`);
     if (fusion !== 'fused' && fusion !== 'stacked') throw new Error(`${op}: fusion must be 'fused' or 'stacked'; got '${String(fusion)}'`);
@@ -87,6 +90,7 @@ export class NonLocal extends Module {
     }
     this.innerChannels = checkBlockOptions(op, channels, numSegments, reduction, attnScale);
     checkInitStd(op, initStd);
+    checkOutInit(op, outInit);
     this.kind = kind;
     this.fusion = fusion;
     this.numSegments = numSegments;
@@ -95,14 +99,14 @@ export class NonLocal extends Module {
     this.keepAttention = opts.keepAttention ?? false;
 
     if (kind === '2d1d' && fusion === 'stacked') {
-      const child = { numSegments, reduction, attnScale, initStd, keepAttention: this.keepAttention };
+      const child = { numSegments, reduction, attnScale, initStd, outInit, keepAttention: this.keepAttention };
       this.spatial = new NonLocal(channels, { ...child, kind: '2d' });
       this.temporal = new NonLocal(channels, { ...child, kind: '1d' });
     } else if (kind === '2d1d') {
       const config: SeparableConfig = {
         numSegments, reduction, attnScale, channelBranch: false, taValue: 'separate_g', temporalKernel: 1, camStyle: 'qk',
       };
-      const layers = buildSeparableLayers(channels, this.innerChannels, config, initStd);
+      const layers = buildSeparableLayers(channels, this.innerChannels, config, { initStd, outInit });
       this.fused = { config, layers };
       this.query = layers.query;
       this.key = layers.key;
@@ -116,7 +120,7 @@ export class NonLocal extends Module {
       this.phi = embeddingConv2d(channels, this.innerChannels, initStd);
       this.g = embeddingConv2d(channels, this.innerChannels, initStd);
       this.out = embeddingConv2d(this.innerChannels, channels, initStd);
-      this.bn = zeroInitBatchNorm(channels);
+      this.bn = outputBatchNorm(channels, outInit);
     }
   }
 

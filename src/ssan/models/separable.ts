@@ -17,7 +17,7 @@ import { Tensor } from '../../tensor/tensor';
 import { BatchNorm2d, Conv2d, Conv3d } from '../../nn/layers';
 import {
   AttentionMaps, AttnScale, attend, checkBlockOptions, embeddingConv2d, splitClips, temporalConv3d,
-  zeroInitBatchNorm,
+  outputBatchNorm,
 } from './attention-common';
 
 /**
@@ -77,8 +77,11 @@ export function checkSeparableConfig(op: string, channels: number, config: Separ
   return inner;
 }
 
-/** The layers for a configuration, their conv weights drawn from N(0, initStd). */
-export function buildSeparableLayers(channels: number, inner: number, config: SeparableConfig, initStd: number): SeparableLayers {
+/** The layers for a configuration, their conv weights drawn from N(0, initStd), the output BatchNorm's scale outInit. */
+export function buildSeparableLayers(
+  channels: number, inner: number, config: SeparableConfig, init: { initStd: number; outInit: number },
+): SeparableLayers {
+  const { initStd, outInit } = init;
   return {
     query: embeddingConv2d(channels, inner, initStd),
     key: embeddingConv2d(channels, inner, initStd),
@@ -87,7 +90,7 @@ export function buildSeparableLayers(channels: number, inner: number, config: Se
     temporal: temporalConv3d(inner, 2 * inner, config.temporalKernel, initStd),
     temporalValue: config.taValue === 'separate_g' ? temporalConv3d(inner, inner, 1, initStd) : null,
     out: embeddingConv2d(inner, channels, initStd),
-    bn: zeroInitBatchNorm(channels),
+    bn: outputBatchNorm(channels, outInit),
   };
 }
 

@@ -14,7 +14,7 @@
 import { Tensor } from '../../tensor/tensor';
 import { Module } from '../../nn/module';
 import { BatchNorm2d, Conv2d, Conv3d } from '../../nn/layers';
-import { AttentionMaps, AttnScale, EMBEDDING_INIT_STD, checkInitStd } from './attention-common';
+import { AttentionMaps, AttnScale, EMBEDDING_INIT_STD, OUT_INIT, checkInitStd, checkOutInit } from './attention-common';
 import {
   CamStyle, SeparableConfig, TemporalValue, buildSeparableLayers, checkSeparableConfig, separableForward,
   separableOwnMacs,
@@ -41,6 +41,11 @@ export interface SSAOptions {
    * these weights, so at 0.01 it starts near zero.
    */
   initStd?: number;
+  /**
+   * Initial scale of the output BatchNorm (default 0: the block starts as the identity, as the paper's
+   * non-local init). A small value (0.1) gives the attention's convs a gradient from the first step.
+   */
+  outInit?: number;
   /** Keep the last forward's attention maps in `attentionMaps` (default false: no memory spent). */
   keepAttention?: boolean;
 }
@@ -80,8 +85,10 @@ export class SSA extends Module {
     this.innerChannels = checkSeparableConfig('SSA', channels, config);
     const initStd = opts?.initStd ?? EMBEDDING_INIT_STD;
     checkInitStd('SSA', initStd);
+    const outInit = opts?.outInit ?? OUT_INIT;
+    checkOutInit('SSA', outInit);
     this.config = config;
-    const layers = buildSeparableLayers(channels, this.innerChannels, config, initStd);
+    const layers = buildSeparableLayers(channels, this.innerChannels, config, { initStd, outInit });
     this.query = layers.query;
     this.key = layers.key;
     this.value = layers.value;

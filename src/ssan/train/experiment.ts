@@ -32,6 +32,8 @@ export interface ExperimentConfig {
   attnScale?: AttnScale;
   /** The initial spread of the attention blocks' new convs (default 0.01, spec §3.1 row 11). */
   attnInitStd?: number;
+  /** The initial scale of the attention blocks' output BatchNorm (default 0: each block starts as the identity). */
+  attnOutInit?: number;
   /** SSA's ablation switches (Table 5). */
   ssa?: { channelBranch?: boolean; taValue?: 'shared_v' | 'x_hat' | 'separate_g'; temporalKernel?: 3 | 1 };
   /** The non-local 2D+1D block's form. */
@@ -118,7 +120,7 @@ export const PAPER_CONFIG: Omit<ExperimentConfig, 'numClasses'> = {
 
 export function buildModel(config: ExperimentConfig): TSN {
   // Options every attention block takes, SSA and non-local alike.
-  const attentionOptions = withoutUndefined({ attnScale: config.attnScale, initStd: config.attnInitStd });
+  const attentionOptions = withoutUndefined({ attnScale: config.attnScale, initStd: config.attnInitStd, outInit: config.attnOutInit });
   return createModel({
     arch: config.arch,
     depth: config.depth,
