@@ -35,3 +35,13 @@ export function nonNegativeOption(value: string, name: string): number {
   if (value.trim() === '' || !(n >= 0) || !Number.isFinite(n)) throw new Error(`--${name} must be a number >= 0; got '${value}'`);
   return n;
 }
+
+/** A comma-separated list of integers >= `min` ('10' or '8,10'). */
+export function intListOption(value: string, name: string, min = 0): number[] {
+  const items = value.split(',');
+  const numbers = items.map((t) => Number(t.trim()));
+  if (value.trim() === '' || !numbers.every((n, i) => items[i].trim() !== '' && Number.isInteger(n) && n >= min)) {
+    throw new Error(`--${name} must be a comma-separated list of integers >= ${min}; got '${value}'`);
+  }
+  return numbers;
+}

@@ -10,7 +10,7 @@ import { ATTN_SCALES, EMBEDDING_INIT_STD, OUT_INIT } from '../src/ssan/models/at
 import { DATA_FORMATS } from '../src/ssan/data/open-split';
 import type { ExperimentConfig, RunData, RunSettings } from '../src/ssan/train/experiment';
 import type { TrainRecipe } from '../src/ssan/train/recipe';
-import { choiceOption, intOption, nonNegativeOption, positiveOption } from './cli-args';
+import { choiceOption, intListOption, intOption, nonNegativeOption, positiveOption } from './cli-args';
 import { SYNTHETIC_RUN } from './synthetic-run';
 
 /** The places in RunSettings a flag can set. */
@@ -146,6 +146,11 @@ export const FLAGS: readonly Flag[] = [
     setting: 'recipe.attentionLrFactor', parse: (t) => positiveOption(t, 'attn-lr-factor'),
   }),
   settingFlag({
+    name: 'decay-epochs', arg: 'E[,E]', section: 'training',
+    help: `after these epochs the lr is x0.1 whatever the validation loss did (default none${syn.recipe.decayEpochs ? `; ${syn.recipe.decayEpochs.join(',')} on the synthetic set` : ''})`,
+    setting: 'recipe.decayEpochs', parse: (t) => intListOption(t, 'decay-epochs', 1), savedDefault: [],
+  }),
+  settingFlag({
     name: 'seed', arg: 'N', section: 'training', help: 'seed of initialisation, sampling and dropout (default 0)',
     setting: 'seed', parse: (t) => intOption(t, 'seed'),
   }),
@@ -243,7 +248,8 @@ export function contradictions(given: GivenSetting[], saved: RunSettings): Contr
   return given
     .filter(({ flag }) => !flag.changesOnResume)
     .map(({ flag, value }) => ({ flag, given: value, saved: getSetting(saved, flag.setting) ?? flag.savedDefault }))
-    .filter((c) => c.given !== c.saved);
+    // Values are numbers, strings or lists of numbers (--decay-epochs): compared by their JSON.
+    .filter((c) => JSON.stringify(c.given) !== JSON.stringify(c.saved));
 }
 
 /** A flag and its value as a user writes it ('--resize 20'), or 'no --pretrained' for a setting left out. */

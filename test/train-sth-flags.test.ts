@@ -41,6 +41,10 @@ describe('examples/train-sth-flags.ts', () => {
     // A run saved without these fields used the defaults, so giving the defaults agrees with it.
     expect(names(['--attn-scale', 'len', '--attn-init-std', '0.01', '--attn-out-init', '0'])).toEqual([]);
     expect(names(['--attn-out-init', '0.1'])).toEqual([['attn-out-init', 0, 0.1]]);
+    // Lists compare by value: a run saved without decay epochs agrees with none given, not with '10'.
+    expect(names(['--decay-epochs', '10'])).toEqual([['decay-epochs', [], [10]]]);
+    expect(contradictions(parseFlags(['--decay-epochs', '8,10']).settings, { ...saved, recipe: { ...saved.recipe, decayEpochs: [8, 10] } })).toEqual([]);
+    expect(() => parseFlags(['--decay-epochs', '10,x'])).toThrow("--decay-epochs must be a comma-separated list of integers >= 1; got '10,x'");
     expect(() => parseFlags(['--attn-out-init=-1'])).toThrow("--attn-out-init must be a number >= 0; got '-1'");
     expect(names(['--attn-scale', 'none', '--pretrained', 'w.safetensors'])).toEqual([
       ['attn-scale', 'len', 'none'], ['pretrained', undefined, path.resolve('w.safetensors')],

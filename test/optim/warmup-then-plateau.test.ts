@@ -72,6 +72,43 @@ describe('WarmupThenPlateau', () => {
     expect(warmup.lastEpoch).toBe(1);
   });
 
+  it('decayEpochs: after each listed epoch the lr is x factor whatever the metric, floored at minLr, and survives a state round trip', () => {
+    const opt = new SGD([tensor([0], { requiresGrad: true })], { lr: 0.1 });
+    const warmup = new LinearLR(opt, { startFactor: 1, totalIters: 1 });
+    // Patience 10: the plateau itself never acts in this test.
+    const plateau = new ReduceLROnPlateau(opt, { patience: 10, factor: 0.1, minLr: 2e-4 });
+    const scheduler = new WarmupThenPlateau(warmup, plateau, { decayEpochs: [2, 3, 5] });
+    const lr = () => opt.paramGroups[0].lr;
+    scheduler.step();
+    const seen: number[] = [];
+    for (let epoch = 1; epoch <= 5; epoch++) {
+      // An improving metric every epoch: only the fixed steps change the lr.
+      scheduler.step(1 / epoch);
+      seen.push(lr());
+      if (epoch === 2) {
+        const copy = JSON.parse(JSON.stringify(scheduler.stateDict())) as SchedulerStateDict;
+        const opt2 = new SGD([tensor([0], { requiresGrad: true })], { lr: 0.1 });
+        const other = new WarmupThenPlateau(
+          new LinearLR(opt2, { startFactor: 1, totalIters: 1 }),
+          new ReduceLROnPlateau(opt2, { patience: 10, factor: 0.1, minLr: 2e-4 }), { decayEpochs: [2, 3, 5] });
+        opt2.paramGroups[0].lr = lr();
+        other.loadStateDict(copy);
+        other.step(1 / 3);
+        expect(opt2.paramGroups[0].lr).toBeCloseTo(0.001, 15);
+      }
+    }
+    expect(seen.map((v) => Number(v.toPrecision(6)))).toEqual([0.1, 0.01, 0.001, 0.001, 2e-4]);
+    expect(() => new WarmupThenPlateau(warmup, plateau, { decayEpochs: [0] })).toThrow(/decayEpochs must be an array of epoch numbers >= 1/);
+  });
+
+  it('loads a state dict saved before the epoch count existed as epoch 0', () => {
+    const { scheduler } = makeRun(2);
+    const { epochs, ...old } = scheduler.stateDict();
+    expect(epochs).toBe(0);
+    expect(() => scheduler.loadStateDict(old)).not.toThrow();
+    expect(() => scheduler.loadStateDict({ ...old, epochs: -1 })).toThrow(/epochs must be an integer >= 0/);
+  });
+
   it('needs both schedulers on the same optimizer', () => {
     const a = makeRun(2);
     const b = makeRun(2);

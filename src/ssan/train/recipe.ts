@@ -3,6 +3,7 @@
  * 5e-4 on weights only (none on BatchNorm and biases), lr 0.01 for a batch of 64 clips scaled linearly with
  * the batch, a linear warm-up over the first epoch (0.1·lr to lr, per optimizer step), then lr x0.1 when
  * the validation loss stops improving (ReduceLROnPlateau), and the global gradient norm clipped at 20.
+ * `decayEpochs`, empty in the paper's recipe, adds fixed x0.1 steps for runs too short for a plateau.
  */
 import type { Module } from '../../nn/module';
 import { SGD } from '../../optim/sgd';
@@ -29,6 +30,12 @@ export interface TrainRecipe {
   plateauFactor: number;
   plateauPatience: number;
   minLr: number;
+  /**
+   * Epochs (1-based) after which the lr is multiplied by plateauFactor whatever the validation loss did
+   * (default none: the paper's plateau schedule alone). A run too short for a plateau to appear can
+   * still end at a low lr instead of wherever the last epoch's noise left it.
+   */
+  decayEpochs: number[];
   /** Global L2 norm the gradients are clipped to; 0 turns clipping off. */
   clipGradNorm: number;
   /**
@@ -65,6 +72,7 @@ export function paperRecipe(overrides: Partial<TrainRecipe> = {}): TrainRecipe {
     plateauFactor: 0.1,
     plateauPatience: 5,
     minLr: 1e-5,
+    decayEpochs: [],
     clipGradNorm: 20,
     attentionLrFactor: 1,
     ...withoutUndefined(overrides),
@@ -92,6 +100,9 @@ function checkRecipe(r: TrainRecipe): void {
   if (!(r.warmupStartFactor > 0 && r.warmupStartFactor <= 1)) {
     throw new Error(`paperRecipe: warmupStartFactor must be in (0, 1]; got ${r.warmupStartFactor}`);
   }
+  if (!Array.isArray(r.decayEpochs) || !r.decayEpochs.every((e) => Number.isInteger(e) && e >= 1)) {
+    throw new Error(`paperRecipe: decayEpochs must be a list of epoch numbers >= 1; got ${JSON.stringify(r.decayEpochs)}`);
+  }
   if (!(r.plateauFactor > 0 && r.plateauFactor < 1)) throw new Error(`paperRecipe: plateauFactor must be in (0, 1); got ${r.plateauFactor}`);
 }
 
@@ -117,5 +128,5 @@ export function buildOptimizer(model: Module, recipe: TrainRecipe, stepsPerEpoch
   const plateau = new ReduceLROnPlateau(optimizer, {
     mode: 'min', factor: recipe.plateauFactor, patience: recipe.plateauPatience, minLr: recipe.minLr,
   });
-  return { optimizer, scheduler: new WarmupThenPlateau(warmup, plateau) };
+  return { optimizer, scheduler: new WarmupThenPlateau(warmup, plateau, { decayEpochs: recipe.decayEpochs }) };
 }
