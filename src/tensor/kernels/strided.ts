@@ -3,6 +3,7 @@
  * their own strides (0 on broadcast dims). Kernels loop over the last dim themselves, so the per-row
  * callback is the only indirect call.
  */
+import { stridesOf } from '../shape';
 
 /**
  * Calls `row(outOffset, offsets)` once per row of `shape` (a row runs along the last dim), with
@@ -102,16 +103,5 @@ export function stridedCopy(
   shape: readonly number[],
   out: { [i: number]: number },
 ): void {
-  copyStrided(src, 0, srcStrides, out, 0, contiguousStrides(shape), shape);
-}
-
-/** Row-major strides of a contiguous tensor of `shape`. */
-function contiguousStrides(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let step = 1;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    strides[d] = step;
-    step *= shape[d];
-  }
-  return strides;
+  copyStrided(src, 0, srcStrides, out, 0, stridesOf(shape), shape);
 }
