@@ -87,6 +87,10 @@ export function copyStrided(
   const block = !accumulate && ss === 1 && ds === 1 && n >= BLOCK_COPY_MIN && sameTypedArrays(src, dst);
   const srcArray = src as Float32Array;
   const dstArray = dst as Float32Array;
+  if (rank <= 4 && !block) {
+    copyNested(src, srcBase, merged.strides[0], dst, dstBase, merged.strides[1], merged.shape, accumulate);
+    return;
+  }
   forEachRow(merged.shape, merged.strides, (_, [so, doff]) => {
     const s0 = srcBase + so;
     const d0 = dstBase + doff;
@@ -104,4 +108,36 @@ export function stridedCopy(
   out: { [i: number]: number },
 ): void {
   copyStrided(src, 0, srcStrides, out, 0, stridesOf(shape), shape);
+}
+
+/**
+ * copyStrided's element loops for up to 4 coalesced dims, written out as nested loops: the short rows
+ * of permutes (a 5x5 frame, say) made the per-row callback of forEachRow most of their cost.
+ */
+function copyNested(
+  src: ArrayLike<number>, srcBase: number, srcStrides: readonly number[],
+  dst: { [i: number]: number }, dstBase: number, dstStrides: readonly number[],
+  shape: readonly number[], accumulate: boolean,
+): void {
+  // Padded to 4 dims at the front with size 1.
+  const pad = 4 - shape.length;
+  const size = (d: number) => (d < pad ? 1 : shape[d - pad]);
+  const sStride = (d: number) => (d < pad ? 0 : srcStrides[d - pad]);
+  const dStride = (d: number) => (d < pad ? 0 : dstStrides[d - pad]);
+  const [n0, n1, n2, n3] = [size(0), size(1), size(2), size(3)];
+  const [s0, s1, s2, s3] = [sStride(0), sStride(1), sStride(2), sStride(3)];
+  const [d0, d1, d2, d3] = [dStride(0), dStride(1), dStride(2), dStride(3)];
+  for (let a = 0; a < n0; a++) {
+    for (let b = 0; b < n1; b++) {
+      for (let c = 0; c < n2; c++) {
+        let si = srcBase + a * s0 + b * s1 + c * s2;
+        let di = dstBase + a * d0 + b * d1 + c * d2;
+        if (accumulate) {
+          for (let e = 0; e < n3; e++, si += s3, di += d3) dst[di] += src[si];
+        } else {
+          for (let e = 0; e < n3; e++, si += s3, di += d3) dst[di] = src[si];
+        }
+      }
+    }
+  }
 }
