@@ -209,6 +209,17 @@ describe.each([1, 2])('cpu convolution kernels on %i thread(s)', (threads) => {
     }
   });
 
+  it('equal the reference on a stride-2 stem (7x7 over 3 channels): im2col reads the taps two floats apart in vectors', () => {
+    // Output rows of 20, 19 and 18 taps inside the image: vector runs with 0 to 3 floats left over.
+    for (const width of [40, 39, 37]) {
+      const out = Math.floor((width + 6 - 7) / 2) + 1;
+      expectConvMatches({
+        batch: 2, groups: 1, outChannels: 5,
+        geometry: { channels: 3, input: [1, 12, width], kernel: [1, 7, 7], stride: [1, 2, 2], padding: [0, 3, 3], dilation: [1, 1, 1], output: [1, 6, out] },
+      }, width);
+    }
+  });
+
   it('equal the reference on a strided 3-D convolution with groups (a video block)', () => {
     expectConvMatches({
       batch: 2, groups: 2, outChannels: 6,

@@ -7,7 +7,8 @@
  */
 import { FunctionScope, ModuleBuilder } from '../wasm/module-builder';
 import {
-  Code, FunctionRef, Local, call, f32, f32x4, forLoop, get, i32, ifThen, increment, memory, set, v128, whileAtLeast,
+  Code, FunctionRef, Local, block, br, brIf, call, f32, f32x4, forLoop, get, i32, ifThen, increment, loop, memory, set, v128,
+  whileAtLeast,
 } from '../wasm/instructions';
 import type { ValueType } from '../wasm/opcodes';
 import { ConvField, TAP_BYTES, TAP_HI, TAP_LO, TAP_OFFSET, convFieldOffset } from './conv-descriptor';
@@ -196,6 +197,17 @@ function addGatherRun(module: ModuleBuilder): FunctionRef {
         whileAtLeast(count, 4,
           v128.store(get(dst), v128.load(get(src))),
           increment(dst, c32(16)), increment(src, c32(16))),
+      ]),
+      // Stride 2 (a strided conv's taps, the stem's 7x7): the even lanes of two vectors. Four outputs
+      // read eight floats, the last one past the run, so the loop keeps one output in hand (count > 4)
+      // and never reads beyond the run's last element.
+      ifThen(i32.eq(get(srcStep), c32(2 * F32)), [
+        block(loop(
+          brIf(1, i32.leS(get(count), c32(4))),
+          v128.store(get(dst), v128.shuffleF32(v128.load(get(src)), v128.load(get(src), 16), [0, 2, 4, 6])),
+          increment(dst, c32(16)), increment(src, c32(32)),
+          set(count, i32.sub(get(count), c32(4))),
+          br(0))),
       ]),
       whileAtLeast(count, 1,
         f32.store(get(dst), f32.load(get(src))),
