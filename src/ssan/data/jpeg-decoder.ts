@@ -53,7 +53,7 @@ interface HuffmanTable {
  * (buildHuffmanTable) would throw: an over-subscribed table, or one whose last code is all ones (a complete
  * code tree, which its construction rejects).
  */
-function buildHuffmanTable(raw: Uint8Array): HuffmanTable | null {
+export function buildHuffmanTable(raw: Uint8Array): HuffmanTable | null {
   const lookup = new Uint16Array(1 << FAST_BITS);
   const maxCode = new Int32Array(18).fill(-1);
   const valueOffset = new Int32Array(18);
