@@ -692,13 +692,14 @@ function decodeScan(
 function toRgb(components: Component[], width: number, height: number, maxH: number, maxV: number): RgbImage {
   const out = new Uint8Array(width * height * 3);
   const n = components.length;
+  let identity = true;
+  for (const c of components) if (c.h !== maxH || c.v !== maxV) identity = false;
   const xIndex: Int32Array[] = [];
   const yIndex: Int32Array[] = [];
-  let identity = true;
   for (const c of components) {
+    if (identity) break;
     const scaleX = c.h / maxH;
     const scaleY = c.v / maxV;
-    if (scaleX !== 1 || scaleY !== 1) identity = false;
     const xs = new Int32Array(width);
     const ys = new Int32Array(height);
     const stride = c.blocksPerLine << 3;
@@ -710,14 +711,14 @@ function toRgb(components: Component[], width: number, height: number, maxH: num
     yIndex.push(ys);
   }
   if (n === 1) {
+    // One component: its h and v are the maxima, so jpeg-js's sample indices are x and y.
     const plane = components[0].plane;
-    const xs = xIndex[0];
-    const ys = yIndex[0];
+    const stride = components[0].blocksPerLine << 3;
     let o = 0;
     for (let y = 0; y < height; y++) {
-      const row = ys[y];
+      const row = y * stride;
       for (let x = 0; x < width; x++) {
-        const Y = plane[row + xs[x]];
+        const Y = plane[row + x];
         out[o++] = Y;
         out[o++] = Y;
         out[o++] = Y;
@@ -742,7 +743,7 @@ function toRgb(components: Component[], width: number, height: number, maxH: num
         const Cr = p2[i];
         out[o++] = red[(Y << 8) | Cr];
         const G = Y - gCb[Cb] - gCr[Cr];
-        out[o++] = G < 0 ? 0 : G > 255 ? 255 : G;
+        out[o++] = G < 0 ? 0 : G > 255 ? 255 : G | 0; // truncation, as jpeg-js's Uint8Array store does
         out[o++] = blue[(Y << 8) | Cb];
       }
     }
