@@ -1,27 +1,17 @@
 /**
- * JPEG files in and out. Decoding goes through jpeg-decoder.ts for baseline files (the training frames) and
- * jpeg-js (a pure-JavaScript baseline and progressive decoder, no native code, no install step) for everything
- * else; encoding through the small baseline encoder in jpeg-encoder.ts.
+ * JPEG files in and out. Decoding goes through jpeg-js (a pure-JavaScript baseline and progressive decoder,
+ * no native code, no install step); encoding through the small baseline encoder in jpeg-encoder.ts.
  */
 import fs from 'fs';
 import * as jpegJs from 'jpeg-js';
-import { decodeBaselineJpeg } from './jpeg-decoder';
 import { encodeBaselineJpeg } from './jpeg-encoder';
 import type { RgbImage } from './types';
 
-/**
- * Decodes JPEG bytes to RGB; `source` names the file in the error when they are not a readable JPEG.
- *
- * Baseline files go through decodeBaselineJpeg first: it is several times faster than jpeg-js (whose bit-by-bit
- * Huffman decoding was most of the data pipeline's decoding time) and its output is byte-identical to jpeg-js's,
- * which test/ssan/jpeg-decoder.test.ts checks. It returns null for any other kind of file and for any
- * irregular one, and those (and their errors) are jpeg-js's.
- */
+/** Decodes JPEG bytes to RGB; `source` names the file in the error when they are not a readable JPEG. */
 export function decodeJpeg(bytes: Uint8Array, source = 'JPEG data'): RgbImage {
   let decoded: { width: number; height: number; data: Uint8Array };
   try {
-    decoded =
-      decodeBaselineJpeg(bytes) ?? jpegJs.decode(bytes, { useTArray: true, formatAsRGBA: false, maxMemoryUsageInMB: 512 });
+    decoded = jpegJs.decode(bytes, { useTArray: true, formatAsRGBA: false, maxMemoryUsageInMB: 512 });
   } catch (err) {
     throw new Error(`decodeJpeg: ${source} is not a readable JPEG (${(err as Error).message})`);
   }
