@@ -146,14 +146,28 @@ export function binaryInMemory(args: BinaryArgs): boolean {
   return true;
 }
 
+/** The one-pass kernels `runInMemory` runs: arrays of one length, each element on its own. */
+export type SplitKernel = 'relu' | 'reluBackward' | 'addInto' | 'addRelu';
+
 /**
- * Runs a kernel over `count` elements of arrays laid out at `addresses` (inputs then output, each
- * `count` floats), split into equal shares of whole cache lines.
+ * Copies `inputs` into the memory, runs kernel `name` over them and an output, split across threads in
+ * equal shares of whole cache lines (`workPerElement` weighs the split against split.ts's threshold),
+ * and copies the output into `out`. `out` may be inputs[0]: the kernel then works in place (its
+ * arguments are the inputs alone). False, with nothing run, when the arrays do not fit in the memory.
  */
-function runSplit(name: 'relu' | 'reluBackward' | 'addInto', addresses: number[], count: number): void {
+export function runInMemory(name: SplitKernel, inputs: Float32Array[], out: Float32Array, workPerElement = WORK_PER_ELEMENT): boolean {
+  const count = out.length;
   const runtime = getRuntime();
+  const arena = new Arena();
+  const inputAt = inputs.map((x) => arena.floats(x.length));
+  const inPlace = out === inputs[0];
+  const outAt = inPlace ? inputAt[0] : arena.floats(count);
+  const addresses = inPlace ? inputAt : [...inputAt, outAt];
+  if (!fitsInMemory(arena, name)) return false;
+  runtime.reserve(arena.end);
+  inputs.forEach((x, i) => runtime.copyIn(inputAt[i], x, 0, x.length));
   const units = Math.ceil(count / ALIGN_ELEMENTS);
-  const parts = Math.min(threadsFor(count * WORK_PER_ELEMENT, runtime.threads), units);
+  const parts = Math.min(threadsFor(count * workPerElement, runtime.threads), units);
   const calls: KernelCall[] = [];
   for (let t = 0; t < parts; t++) {
     const [u0, u1] = partRange(units, parts, t);
@@ -162,6 +176,8 @@ function runSplit(name: 'relu' | 'reluBackward' | 'addInto', addresses: number[]
     calls.push({ name, args: [...addresses.map((at) => at + start * F32), end - start] });
   }
   runtime.pool.run(calls);
+  runtime.copyOut(outAt, out, 0, count);
+  return true;
 }
 
 export function relu(args: ReluArgs): void {
@@ -169,17 +185,7 @@ export function relu(args: ReluArgs): void {
 }
 
 export function reluInMemory({ x, y }: ReluArgs): boolean {
-  if (!isF32(x) || !isF32(y) || x.length === 0) return false;
-  const runtime = getRuntime();
-  const arena = new Arena();
-  const xAt = arena.floats(x.length);
-  const yAt = arena.floats(y.length);
-  if (!fitsInMemory(arena, 'relu')) return false;
-  runtime.reserve(arena.end);
-  runtime.copyIn(xAt, x, 0, x.length);
-  runSplit('relu', [xAt, yAt], x.length);
-  runtime.copyOut(yAt, y, 0, y.length);
-  return true;
+  return isF32(x) && isF32(y) && x.length > 0 && runInMemory('relu', [x], y);
 }
 
 export function reluBackward(args: ReluBackwardArgs): void {
@@ -187,19 +193,7 @@ export function reluBackward(args: ReluBackwardArgs): void {
 }
 
 export function reluBackwardInMemory({ x, g, dx }: ReluBackwardArgs): boolean {
-  if (!isF32(x) || !isF32(g) || !isF32(dx) || x.length === 0) return false;
-  const runtime = getRuntime();
-  const arena = new Arena();
-  const xAt = arena.floats(x.length);
-  const gAt = arena.floats(g.length);
-  const dxAt = arena.floats(dx.length);
-  if (!fitsInMemory(arena, 'reluBackward')) return false;
-  runtime.reserve(arena.end);
-  runtime.copyIn(xAt, x, 0, x.length);
-  runtime.copyIn(gAt, g, 0, g.length);
-  runSplit('reluBackward', [xAt, gAt, dxAt], x.length);
-  runtime.copyOut(dxAt, dx, 0, dx.length);
-  return true;
+  return isF32(x) && isF32(g) && isF32(dx) && x.length > 0 && runInMemory('reluBackward', [x, g], dx);
 }
 
 export function addInto(args: AddIntoArgs): void {
@@ -207,16 +201,5 @@ export function addInto(args: AddIntoArgs): void {
 }
 
 export function addIntoInMemory({ target, source }: AddIntoArgs): boolean {
-  if (!isF32(target) || !isF32(source) || target.length === 0) return false;
-  const runtime = getRuntime();
-  const arena = new Arena();
-  const targetAt = arena.floats(target.length);
-  const sourceAt = arena.floats(source.length);
-  if (!fitsInMemory(arena, 'addInto')) return false;
-  runtime.reserve(arena.end);
-  runtime.copyIn(targetAt, target, 0, target.length);
-  runtime.copyIn(sourceAt, source, 0, source.length);
-  runSplit('addInto', [targetAt, sourceAt], target.length);
-  runtime.copyOut(targetAt, target, 0, target.length);
-  return true;
+  return isF32(target) && isF32(source) && target.length > 0 && runInMemory('addInto', [target, source], target);
 }

@@ -141,8 +141,7 @@ export function sgdUpdate(args: SgdUpdateArgs): void {
 export function sgdUpdateInMemory(args: SgdUpdateArgs): void {
   const momentum = args.momentum !== 0;
   // A slot without a buffer under momentum is the reference's plain step; the kernel would write to address 0.
-  const fast = args.slots.filter((s) => isF32(s.param) && isF32(s.grad) && (!momentum || isF32(s.momentumBuffer)));
-  const rest = args.slots.filter((s) => !fast.includes(s));
+  const [fast, rest] = partition(args.slots, (s) => isF32(s.param) && isF32(s.grad) && (!momentum || isF32(s.momentumBuffer)));
   if (rest.length > 0) referenceSgdUpdate({ ...args, slots: rest });
   runPieces(
     {
@@ -178,8 +177,7 @@ export function adamUpdateInMemory(args: AdamUpdateArgs): void {
   const arrays = (s: AdamUpdateArgs['slots'][number]) => [s.param, s.grad, s.expAvg, s.expAvgSq, s.maxExpAvgSq];
   // One AMSGrad choice per call (an optimizer's group has one); slots that differ from the first run the reference.
   const amsgrad = args.slots.length > 0 && args.slots[0].maxExpAvgSq !== null;
-  const fast = args.slots.filter((s) => (s.maxExpAvgSq !== null) === amsgrad && arrays(s).every((a) => a === null || isF32(a)));
-  const rest = args.slots.filter((s) => !fast.includes(s));
+  const [fast, rest] = partition(args.slots, (s) => (s.maxExpAvgSq !== null) === amsgrad && arrays(s).every((a) => a === null || isF32(a)));
   if (rest.length > 0) referenceAdamUpdate({ ...args, slots: rest });
   runPieces(
     {
@@ -208,4 +206,12 @@ export function adamUpdateInMemory(args: AdamUpdateArgs): void {
       };
     }),
   );
+}
+
+/** The items that pass `test`, then the others, each in their order. */
+function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] {
+  const pass: T[] = [];
+  const fail: T[] = [];
+  for (const item of items) (test(item) ? pass : fail).push(item);
+  return [pass, fail];
 }

@@ -5,10 +5,7 @@
  * WebAssembly (the tests call it on small shapes).
  */
 import { AddReluArgs, addRelu as referenceAddRelu } from '../../kernels/residual';
-import { F32 } from './kernels/blocking';
-import type { KernelCall } from './pool';
-import { Arena, fitsInMemory, getRuntime } from './runtime';
-import { partRange, threadsFor } from './split';
+import { runInMemory } from './elementwise';
 
 /**
  * Below this many elements the TypeScript loop is as fast as WebAssembly with its copies (measured in
@@ -17,36 +14,17 @@ import { partRange, threadsFor } from './split';
  */
 export const MIN_ELEMENTS = 2048;
 
-/** As in ./elementwise.ts: a one-flop-per-element kernel weighed against GEMM's flops for the thread split. */
+/**
+ * The flops one element is worth against split.ts's threshold: 32, where ./elementwise.ts's kernels
+ * take 2, so the residual add+ReLU is split across threads from 250K elements (8M flops by default).
+ */
 const WORK_PER_ELEMENT = 32;
-
-/** Elements a thread's share is rounded to, so every share but the last starts on a cache line. */
-const ALIGN_ELEMENTS = 16;
 
 export function addRelu(args: AddReluArgs): void {
   if (args.out.length < MIN_ELEMENTS || !addReluInMemory(args)) referenceAddRelu(args);
 }
 
 export function addReluInMemory({ a, b, out }: AddReluArgs): boolean {
-  const count = out.length;
-  if (!(a instanceof Float32Array) || !(b instanceof Float32Array) || !(out instanceof Float32Array) || count === 0) return false;
-  const runtime = getRuntime();
-  const arena = new Arena();
-  const aAt = arena.floats(count), bAt = arena.floats(count), outAt = arena.floats(count);
-  if (!fitsInMemory(arena, 'addRelu')) return false;
-  runtime.reserve(arena.end);
-  runtime.copyIn(aAt, a, 0, count);
-  runtime.copyIn(bAt, b, 0, count);
-  const units = Math.ceil(count / ALIGN_ELEMENTS);
-  const parts = Math.min(threadsFor(count * WORK_PER_ELEMENT, runtime.threads), units);
-  const calls: KernelCall[] = [];
-  for (let t = 0; t < parts; t++) {
-    const [u0, u1] = partRange(units, parts, t);
-    const start = u0 * ALIGN_ELEMENTS;
-    const end = Math.min(count, u1 * ALIGN_ELEMENTS);
-    calls.push({ name: 'addRelu', args: [aAt + start * F32, bAt + start * F32, outAt + start * F32, end - start] });
-  }
-  runtime.pool.run(calls);
-  runtime.copyOut(outAt, out, 0, count);
-  return true;
+  const f32 = [a, b, out].every((x) => x instanceof Float32Array);
+  return f32 && out.length > 0 && runInMemory('addRelu', [a as Float32Array, b as Float32Array], out as Float32Array, WORK_PER_ELEMENT);
 }
