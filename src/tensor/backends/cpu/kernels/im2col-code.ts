@@ -43,38 +43,30 @@ export function convField(descriptor: Local, field: ConvField): Code {
 export function addIm2colFunctions(module: ModuleBuilder): Im2colFunctions {
   const gatherRun = addGatherRun(module);
   const scatterAddRun = addScatterAddRun(module);
-  const im2colRuns = module.func(
-    'im2colRuns',
-    { descriptor: 'i32', image: 'i32', columns: 'i32', rowStride: 'i32' },
-    (scope) => {
-      const { descriptor, image, columns, rowStride } = scope.params;
-      // `count` serves every run of a tap: the short-run loop counts down a copy.
-      const left = scope.local('i32', 'left');
-      return forEachRun(scope, descriptor, image, columns, get(rowStride), (columnAt, imageAt, count, imageStep) =>
-        ifThen(i32.geS(get(count), c32(SHORT_RUN)), [call(gatherRun, get(columnAt), get(imageAt), get(count), imageStep)], [
-          set(left, get(count)),
-          whileAtLeast(left, 1,
-            f32.store(get(columnAt), f32.load(get(imageAt))),
-            increment(columnAt, c32(F32)), increment(imageAt, imageStep)),
-        ]));
-    },
-  );
-  const col2imRuns = module.func(
-    'col2imRuns',
-    { descriptor: 'i32', columns: 'i32', image: 'i32', rowStride: 'i32' },
-    (scope) => {
-      const { descriptor, image, columns, rowStride } = scope.params;
-      const left = scope.local('i32', 'left');
-      // Overlapping windows add up, so the caller starts the image from zeros.
-      return forEachRun(scope, descriptor, image, columns, get(rowStride), (columnAt, imageAt, count, imageStep) =>
-        ifThen(i32.geS(get(count), c32(SHORT_RUN)), [call(scatterAddRun, get(columnAt), get(imageAt), get(count), imageStep)], [
-          set(left, get(count)),
-          whileAtLeast(left, 1,
-            f32.store(get(imageAt), f32.add(f32.load(get(imageAt)), f32.load(get(columnAt)))),
-            increment(columnAt, c32(F32)), increment(imageAt, imageStep)),
-        ]));
-    },
-  );
+  /**
+   * A function over every run of the column matrix (rows `rowStride` bytes apart): runs of SHORT_RUN
+   * or more go to `longRun`, shorter ones are done in place by `oneElement`, one element at a time
+   * (`count` serves every run of a tap, so a copy of it counts down).
+   */
+  const runsFunction = (
+    name: string, params: { descriptor: 'i32'; image: 'i32'; columns: 'i32'; rowStride: 'i32' },
+    longRun: FunctionRef, oneElement: (columnAt: Local, imageAt: Local) => Code,
+  ) => module.func(name, params, (scope) => {
+    const { descriptor, image, columns, rowStride } = scope.params;
+    const left = scope.local('i32', 'left');
+    return forEachRun(scope, descriptor, image, columns, get(rowStride), (columnAt, imageAt, count, imageStep) =>
+      ifThen(i32.geS(get(count), c32(SHORT_RUN)), [call(longRun, get(columnAt), get(imageAt), get(count), imageStep)], [
+        set(left, get(count)),
+        whileAtLeast(left, 1,
+          oneElement(columnAt, imageAt),
+          increment(columnAt, c32(F32)), increment(imageAt, imageStep)),
+      ]));
+  });
+  const im2colRuns = runsFunction('im2colRuns', { descriptor: 'i32', image: 'i32', columns: 'i32', rowStride: 'i32' },
+    gatherRun, (columnAt, imageAt) => f32.store(get(columnAt), f32.load(get(imageAt))));
+  // Overlapping windows add up, so the caller starts the image from zeros.
+  const col2imRuns = runsFunction('col2imRuns', { descriptor: 'i32', columns: 'i32', image: 'i32', rowStride: 'i32' },
+    scatterAddRun, (columnAt, imageAt) => f32.store(get(imageAt), f32.add(f32.load(get(imageAt)), f32.load(get(columnAt)))));
   const rowBytes = (descriptor: Local) => i32.mul(convField(descriptor, 'cols'), c32(F32));
   const im2col = module.func(
     'im2col',
