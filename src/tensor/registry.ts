@@ -23,6 +23,7 @@ import { AddIntoArgs, ReluArgs, ReluBackwardArgs, addInto, relu, reluBackward } 
 import { AdamUpdateArgs, SgdUpdateArgs, adamUpdate, sgdUpdate } from './kernels/optimizer';
 import { BatchNormBackwardArgs, BatchNormForwardArgs, batchNormBackward, batchNormForward } from './kernels/batchnorm';
 import { AddReluArgs, addRelu } from './kernels/residual';
+import { MaxPool2dArgs, MaxPool2dBackwardArgs, maxPool2d, maxPool2dBackward } from './kernels/pool';
 import { cpuBackend } from './backends/cpu';
 import { gpuBackend } from './backends/gpu';
 
@@ -42,6 +43,8 @@ export interface KernelTable {
   batchNormForward(args: BatchNormForwardArgs): void;
   batchNormBackward(args: BatchNormBackwardArgs): void;
   addRelu(args: AddReluArgs): void;
+  maxPool2d(args: MaxPool2dArgs): void;
+  maxPool2dBackward(args: MaxPool2dBackwardArgs): void;
 }
 
 export type KernelName = keyof KernelTable;
@@ -68,6 +71,8 @@ export const KERNEL_GRADIENTS: Record<KernelName, { op: string; backward: Kernel
   batchNormBackward: { op: 'batchNorm (input, weight and bias gradients)', backward: 'is-gradient' },
   // Its gradient is ReLU's, masked by the output, for both operands.
   addRelu: { op: 'addRelu (residual add + ReLU)', backward: ['reluBackward'] },
+  maxPool2d: { op: 'maxPool2d', backward: ['maxPool2dBackward'] },
+  maxPool2dBackward: { op: 'maxPool2d (input gradient)', backward: 'is-gradient' },
 };
 
 export type BackendName = 'ts' | 'cpu' | 'gpu';
@@ -95,7 +100,7 @@ const reference: Backend = {
   kernels: {
     gemm, batchedGemm, convForward, convBackwardData, convBackwardFilter,
     binary, relu, reluBackward, addInto, sgdUpdate, adamUpdate,
-    batchNormForward, batchNormBackward, addRelu,
+    batchNormForward, batchNormBackward, addRelu, maxPool2d, maxPool2dBackward,
   },
 };
 

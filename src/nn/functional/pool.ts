@@ -2,9 +2,9 @@
 import { Tensor } from '../../tensor/tensor';
 import { IntOrTuple, expandTuple, formatShape, numel } from '../../tensor/shape';
 import {
-  AverageRule, PlaneSizes, Windows, adaptiveWindows, avgPool2d as avgKernel, avgPool2dBackward, avgWindows,
-  maxPool2d as maxKernel, maxPool2dBackward, maxWindows,
+  AverageRule, PlaneSizes, PoolAxis, Windows, adaptiveWindows, avgPool2d as avgKernel, avgPool2dBackward, avgWindows,
 } from '../../tensor/kernels/pool';
+import { kernel } from '../../tensor/registry';
 import { Function, applyFunction } from '../../autograd/function';
 import { assertFloat, assertTensor, empty } from '../../autograd/ops/util';
 
@@ -110,13 +110,13 @@ class MaxPool2d extends Function<[Int32Array]> {
   }
 
   forward(x: Tensor): Tensor {
-    const { sizes, outH, outW, kernel, stride, padding, dilation } = this.spec;
+    const { sizes, outH, outW, kernel: size, stride, padding, dilation } = this.spec;
     this.inputShape = x.shape;
-    const rows = maxWindows(sizes.inH, outH, kernel[0], stride[0], padding[0], dilation[0]);
-    const columns = maxWindows(sizes.inW, outW, kernel[1], stride[1], padding[1], dilation[1]);
+    const axis = (d: number, out: number): PoolAxis =>
+      ({ kernel: size[d], stride: stride[d], padding: padding[d], dilation: dilation[d], out });
     const out = empty(this.spec.outShape, x.dtype);
     const indices = new Int32Array(out.numel());
-    maxKernel(x.data, sizes, rows, columns, dilation[0], dilation[1], out.data, indices);
+    kernel('maxPool2d', x.dtype)({ ...sizes, x: x.data, rows: axis(0, outH), columns: axis(1, outW), out: out.data, indices });
     // The picked positions are all backward needs: a quarter (or less) of the input for 2x2 windows.
     this.saveForBackward(indices);
     return out;
@@ -125,7 +125,8 @@ class MaxPool2d extends Function<[Int32Array]> {
   backward(g: Tensor): Tensor[] {
     const [indices] = this.saved;
     const gx = empty(this.inputShape, g.dtype);
-    maxPool2dBackward(g.data, indices, this.spec.sizes, this.spec.outH * this.spec.outW, gx.data);
+    const { sizes, outH, outW } = this.spec;
+    kernel('maxPool2dBackward', g.dtype)({ ...sizes, grad: g.data, indices, outPlane: outH * outW, gx: gx.data });
     return [gx];
   }
 }

@@ -80,22 +80,62 @@ function forEachWindow(
   }
 }
 
+/** How max pooling's windows slide along one dim, as PyTorch's max_pool2d takes it. */
+export interface PoolAxis {
+  /** Elements in a window. */
+  kernel: number;
+  stride: number;
+  /** Implicit -Infinity before the input (and after it, up to what the output size needs). */
+  padding: number;
+  /** Steps from one element of a window to the next. */
+  dilation: number;
+  /** Output size (ceil mode is in it). */
+  out: number;
+}
+
+/** This dim's windows (`maxWindows`) over an input of `size`. */
+export function axisWindows(size: number, axis: PoolAxis): Windows {
+  return maxWindows(size, axis.out, axis.kernel, axis.stride, axis.padding, axis.dilation);
+}
+
+/** The arguments of max pooling over `planes` contiguous [inH, inW] planes. */
+export interface MaxPool2dArgs extends PlaneSizes {
+  x: ArrayLike<number>;
+  rows: PoolAxis;
+  columns: PoolAxis;
+  /** Written: [planes, rows.out, columns.out], each window's maximum. */
+  out: TypedArray;
+  /** Written: the flat index within its plane (h * inW + w) of the element each window picked. */
+  indices: Int32Array;
+}
+
+/** The arguments of max pooling's backward: `gx` receives each output gradient at its picked element. */
+export interface MaxPool2dBackwardArgs extends PlaneSizes {
+  /** The output's gradient, [planes, outH * outW]. */
+  grad: ArrayLike<number>;
+  /** The forward's indices. */
+  indices: Int32Array;
+  /** outH * outW. */
+  outPlane: number;
+  /** Added into: [planes, inH * inW], zeros from the caller. */
+  gx: TypedArray;
+}
+
 /**
- * Max pooling. `indices` receives the flat index within its plane (h * W + w) of the element picked:
- * the first maximum in row-major order, except that a NaN replaces whatever came before it, as PyTorch.
- * A window holding no input element gives -Infinity and index -1.
+ * Max pooling. Each window picks the first maximum in row-major order, except that a NaN replaces
+ * whatever came before it (so the last NaN wins), as PyTorch's `val > max || isnan(val)`. A window
+ * holding no input element gives -Infinity and index -1.
  */
-export function maxPool2d(
-  src: ArrayLike<number>, sizes: PlaneSizes, rows: Windows, columns: Windows, dH: number, dW: number,
-  out: TypedArray, indices: Int32Array,
-): void {
-  const inW = sizes.inW;
-  const inPlane = sizes.inH * inW;
-  const outH = rows.lo.length, outW = columns.lo.length;
+export function maxPool2d(args: MaxPool2dArgs): void {
+  const { x, out, indices, inW } = args;
+  const inPlane = args.inH * inW;
+  const rows = axisWindows(args.inH, args.rows), columns = axisWindows(inW, args.columns);
+  const dH = args.rows.dilation, dW = args.columns.dilation;
+  const outH = args.rows.out, outW = args.columns.out;
   // The loops are written out rather than through forEachWindow: this is the stem's hot path, where a
   // callback per window made it about 1.25x slower (the main job's [64,16,20,20], 3x3 stride 2).
   let o = 0;
-  for (let p = 0; p < sizes.planes; p++) {
+  for (let p = 0; p < args.planes; p++) {
     const base = p * inPlane;
     for (let oh = 0; oh < outH; oh++) {
       const h0 = rows.lo[oh], h1 = rows.hi[oh];
@@ -106,8 +146,8 @@ export function maxPool2d(
         for (let h = h0; h < h1; h += dH) {
           const row = h * inW;
           for (let w = w0; w < w1; w += dW) {
-            const v = src[base + row + w];
-            // v !== v: a NaN wins and then stays, as in PyTorch.
+            const v = x[base + row + w];
+            // v !== v: a NaN wins and then stays until the next NaN, as in PyTorch.
             if (v > best || v !== v) {
               best = v;
               bestIndex = row + w;
@@ -122,12 +162,11 @@ export function maxPool2d(
 }
 
 /** Routes each output gradient to the input element its window picked (adding where windows share one). */
-export function maxPool2dBackward(
-  grad: ArrayLike<number>, indices: Int32Array, sizes: PlaneSizes, outPlane: number, gx: TypedArray,
-): void {
-  const inPlane = sizes.inH * sizes.inW;
+export function maxPool2dBackward(args: MaxPool2dBackwardArgs): void {
+  const { grad, indices, outPlane, gx } = args;
+  const inPlane = args.inH * args.inW;
   let o = 0;
-  for (let p = 0; p < sizes.planes; p++) {
+  for (let p = 0; p < args.planes; p++) {
     const base = p * inPlane;
     for (let i = 0; i < outPlane; i++, o++) if (indices[o] >= 0) gx[base + indices[o]] += grad[o];
   }
