@@ -13,6 +13,7 @@ import { addInto, binary, relu, reluBackward } from './elementwise';
 import { adamUpdate, sgdUpdate } from './optimizer';
 import { batchNormBackward, batchNormForward } from './batchnorm';
 import { addRelu } from './residual';
+import { maxPool2d, maxPool2dBackward } from './max-pool';
 import { cpuFeatures } from './features';
 import { defaultThreads, getRuntime, peekRuntime } from './runtime';
 
@@ -56,7 +57,7 @@ export const cpuBackend: Backend = {
   kernels: {
     gemm, batchedGemm, convForward, convBackwardData, convBackwardFilter,
     binary, relu, reluBackward, addInto, sgdUpdate, adamUpdate,
-    batchNormForward, batchNormBackward, addRelu,
+    batchNormForward, batchNormBackward, addRelu, maxPool2d, maxPool2dBackward,
   },
 };
 

@@ -1,7 +1,8 @@
 /**
  * The backend's whole WebAssembly module, generated from the TypeScript in this folder: GEMM,
- * im2col/col2im and the convolution passes. The exported functions are what the TypeScript kernels
- * (../gemm.ts, ../conv.ts) and the worker threads call.
+ * im2col/col2im and the convolution passes, and the elementwise, optimizer, BatchNorm, residual and
+ * max-pooling kernels. The exported functions are what the TypeScript kernels (../gemm.ts,
+ * ../conv.ts, ...) and the worker threads call.
  */
 import { ModuleBuilder } from '../wasm/module-builder';
 import { CodeOptions, addGemmFunctions } from './gemm-code';
@@ -11,6 +12,7 @@ import { addElementwiseFunctions } from './elementwise-code';
 import { addOptimizerFunctions } from './optimizer-code';
 import { addBatchNormFunctions } from './batchnorm-code';
 import { addResidualFunctions } from './residual-code';
+import { addMaxPoolFunctions } from './max-pool-code';
 
 /** The exported functions, with their parameters in order (all i32). */
 export interface KernelExports {
@@ -50,6 +52,8 @@ export interface KernelExports {
     last: number, mean: number, invStd: number, weight: number, sumG: number, sumGX: number, flags: number): void;
   /** out = max(a + b, 0) over `count` floats (./residual-code). */
   addRelu(a: number, b: number, out: number, count: number): void;
+  /** Max pooling of `planes` planes at x, described at `descriptor` (./max-pool-code). */
+  maxPool2d(descriptor: number, x: number, out: number, indices: number, planes: number): void;
 }
 
 export type KernelName = keyof KernelExports;
@@ -71,5 +75,6 @@ export function buildKernelModule(options: CodeOptions): BuiltModule {
   addOptimizerFunctions(module);
   addBatchNormFunctions(module);
   addResidualFunctions(module);
+  addMaxPoolFunctions(module);
   return { bytes: module.bytes(), exportNames: module.exportNames() as KernelName[] };
 }

@@ -94,6 +94,8 @@ export const f32 = {
   sqrt: (a: Code): Code => [...a, OP.F32_SQRT],
   /** An i32: 1 when a > b, 0 otherwise (0 when either is NaN). */
   gt: binary(OP.F32_GT),
+  /** An i32: 1 when a != b, and when either is NaN (so `ne(v, v)` asks whether v is NaN). */
+  ne: binary(OP.F32_NE),
   load: (address: Code, offset = 0): Code => [...address, OP.F32_LOAD, ...memarg(2, offset)],
   store: (address: Code, value: Code, offset = 0): Code => [...address, ...value, OP.F32_STORE, ...memarg(2, offset)],
 };
@@ -106,9 +108,22 @@ export const v128 = {
   /** Loads one f32 and copies it into all four lanes (one broadcast instruction on x86 and ARM). */
   load32Splat: (address: Code, offset = 0): Code =>
     [...address, ...simd(SIMD_OP.V128_LOAD32_SPLAT), ...memarg(2, offset)],
+  /** Loads one f32 into lane 0 and zeros the other three. */
+  load32Zero: (address: Code, offset = 0): Code =>
+    [...address, ...simd(SIMD_OP.V128_LOAD32_ZERO), ...memarg(2, offset)],
+  /** `vector` with its 32-bit lane `lane` replaced by the f32 (or i32) at `address`. */
+  load32Lane: (address: Code, vector: Code, lane: 0 | 1 | 2 | 3, offset = 0): Code =>
+    [...address, ...vector, ...simd(SIMD_OP.V128_LOAD32_LANE), ...memarg(2, offset), lane],
   zero: (): Code => [...simd(SIMD_OP.V128_CONST), ...new Array<number>(16).fill(0)],
   /** Bitwise and: with a comparison's all-ones/all-zeros lanes, keeps the lanes where it held. */
   and: (a: Code, b: Code): Code => [...a, ...b, ...simd(SIMD_OP.V128_AND)],
+  or: (a: Code, b: Code): Code => [...a, ...b, ...simd(SIMD_OP.V128_OR)],
+  /**
+   * The bits of `whenSet` where `mask` has ones, of `whenClear` elsewhere: with a comparison's mask,
+   * a lane-wise select that works for f32 and i32 lanes alike.
+   */
+  bitselect: (whenSet: Code, whenClear: Code, mask: Code): Code =>
+    [...whenSet, ...whenClear, ...mask, ...simd(SIMD_OP.V128_BITSELECT)],
   /**
    * Picks 16 bytes out of the 32 of `a` then `b`; `lanes` names four f32 lanes (0-3 from a, 4-7
    * from b), which is how the packing code transposes 4x4 blocks.
@@ -130,8 +145,16 @@ export const f32x4 = {
   sqrt: (a: Code): Code => [...a, ...simd(SIMD_OP.F32X4_SQRT)],
   /** Lanes of all ones where a > b, of zeros elsewhere (and where either is NaN). */
   gt: (a: Code, b: Code): Code => [...a, ...b, ...simd(SIMD_OP.F32X4_GT)],
+  /** Lanes of all ones where a != b or either is NaN (so `ne(v, v)` marks v's NaN lanes). */
+  ne: (a: Code, b: Code): Code => [...a, ...b, ...simd(SIMD_OP.F32X4_NE)],
   /** a * b + c in one instruction (relaxed SIMD); only valid where the engine accepts relaxed SIMD. */
   relaxedMadd: (a: Code, b: Code, c: Code): Code => [...a, ...b, ...c, ...simd(SIMD_OP.F32X4_RELAXED_MADD)],
+};
+
+/** 128-bit vectors seen as four i32 lanes. */
+export const i32x4 = {
+  splat: (value: Code): Code => [...value, ...simd(SIMD_OP.I32X4_SPLAT)],
+  add: (a: Code, b: Code): Code => [...a, ...b, ...simd(SIMD_OP.I32X4_ADD)],
 };
 
 /**
