@@ -1,14 +1,26 @@
 /**
- * JPEG files in and out. Decoding goes through jpeg-js (a pure-JavaScript baseline and progressive decoder,
- * no native code, no install step); encoding through the small baseline encoder in jpeg-encoder.ts.
+ * JPEG files in and out. Decoding goes through the project's own baseline decoder (jpeg-decoder.ts) for the
+ * files it handles, the training frames among them, and through jpeg-js (a pure-JavaScript baseline and
+ * progressive decoder, no native code, no install step) for everything else; encoding through the small
+ * baseline encoder in jpeg-encoder.ts.
  */
 import fs from 'fs';
 import * as jpegJs from 'jpeg-js';
+import { decodeBaselineJpeg } from './jpeg-decoder';
 import { encodeBaselineJpeg } from './jpeg-encoder';
 import type { RgbImage } from './types';
 
-/** Decodes JPEG bytes to RGB; `source` names the file in the error when they are not a readable JPEG. */
+/**
+ * Decodes JPEG bytes to RGB; `source` names the file in the error when they are not a readable JPEG.
+ *
+ * decodeBaselineJpeg goes first: it is about 3x faster than jpeg-js on the training frames, and its output is
+ * within 4 levels of jpeg-js's, 0.54 on average, mostly because it rounds where jpeg-js truncates (see
+ * test/ssan/data/jpeg-decoder.test.ts for the measured bounds). It returns null for every other kind of file
+ * and for damaged ones, and those are jpeg-js's to decode or to reject with its own error.
+ */
 export function decodeJpeg(bytes: Uint8Array, source = 'JPEG data'): RgbImage {
+  const fast = decodeBaselineJpeg(bytes);
+  if (fast !== null) return fast;
   let decoded: { width: number; height: number; data: Uint8Array };
   try {
     decoded = jpegJs.decode(bytes, { useTArray: true, formatAsRGBA: false, maxMemoryUsageInMB: 512 });
