@@ -1,6 +1,6 @@
 /**
- * JPEG I/O: the baseline encoder (jpeg-encoder.ts, behind encodeJpeg) round-trips through jpeg-js's decoder
- * at every size, including partial 8x8 blocks; quality trades bytes for fidelity; bad input and unreadable
+ * JPEG I/O: the baseline encoder (jpeg-encoder.ts, behind encodeJpeg) round-trips through decodeJpeg (the
+ * project's decoder, jpeg-js for what it does not handle) at every size, including partial 8x8 blocks; quality trades bytes for fidelity; bad input and unreadable
  * bytes are errors that name the function and the source.
  */
 import { describe, expect, it } from 'vitest';
