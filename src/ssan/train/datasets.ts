@@ -49,6 +49,7 @@ export function openTrainVal(choice: DataChoice = {}): TrainValSplits {
         if (tenth !== lastTenth && done < total) log(`generating the synthetic set in ${root}: ${done}/${total} videos`);
         lastTenth = tenth;
       },
+      onWait: (pid) => log(`waiting for process ${pid}, which is writing the synthetic set in ${root}`),
     });
     const seconds = (performance.now() - started) / 1000;
     log(`synthetic Something-Something set: ${summary.classes.length} classes, ${summary.trainVideos} train and ` +

@@ -16,6 +16,7 @@ import { Generator } from '../../../tensor/random';
 import { encodeJpeg } from '../jpeg';
 import { SYNTHETIC_CLASSES } from './classes';
 import { renderSyntheticVideo } from './render';
+import { withLockFile } from './generation-lock';
 
 export interface SyntheticSthOptions {
   /** The dataset folder (created if missing). */
@@ -37,9 +38,11 @@ export interface SyntheticSthOptions {
   quality?: number;
   /** Called after each video with the number of videos written so far and the total. */
   onProgress?: (done: number, total: number) => void;
+  /** Called once when another process is writing a set into `root`, with its id: this one waits for it. */
+  onWait?: (ownerPid: number) => void;
 }
 
-/** The options that decide the dataset's content (root and onProgress do not). */
+/** The options that decide the dataset's content (root, onProgress and onWait do not). */
 export interface SyntheticSthSettings {
   seed: number;
   trainPerClass: number;
@@ -80,6 +83,8 @@ export const STH_V1_FILES = Object.freeze({
 export const SYNTHETIC_MARKER = 'synthetic.json';
 /** Present while a generation runs: a folder with it is an unfinished synthetic set, safe to clear. */
 const IN_PROGRESS_MARKER = 'synthetic.in-progress';
+/** Held while a process writes the set (./generation-lock.ts). */
+const LOCK_FILE = 'synthetic.lock';
 const GENERATOR_NAME = 'ssan-ts synthetic something-something';
 /** Bump when the rendering changes, so that ensureSyntheticSth regenerates old sets. */
 export const SYNTHETIC_FORMAT_VERSION = 1;
@@ -164,7 +169,6 @@ function writeFileAtomically(file: string, contents: string): void {
  * left alone). Refuses to touch a V1 dataset that this module did not write, such as the real one.
  */
 function clearPreviousSet(root: string): void {
-  fs.mkdirSync(root, { recursive: true });
   const marker = path.join(root, SYNTHETIC_MARKER);
   const ours = fs.existsSync(path.join(root, IN_PROGRESS_MARKER)) || readMarker(marker) !== undefined;
   const outputs = Object.values(STH_V1_FILES).map((name) => path.join(root, name));
@@ -194,10 +198,23 @@ function readMarker(file: string): Omit<SyntheticSthSummary, 'root'> | undefined
   return summary && summary.generator === GENERATOR_NAME ? summary : undefined;
 }
 
-/** Generates the dataset into `options.root` from scratch, replacing any previous synthetic set there. */
+/**
+ * Generates the dataset into `options.root` from scratch, replacing any previous synthetic set there.
+ * Another process writing into the same root is waited for first.
+ */
 export function generateSyntheticSth(options: SyntheticSthOptions): SyntheticSthSummary {
   const settings = resolveSyntheticSettings(options);
   const root = path.resolve(options.root);
+  return lockedRoot(root, options, () => writeSet(root, settings, options));
+}
+
+/** Runs `body` holding the root's lock (creating the root first, since the lock file lives in it). */
+function lockedRoot<T>(root: string, options: SyntheticSthOptions, body: () => T): T {
+  fs.mkdirSync(root, { recursive: true });
+  return withLockFile(path.join(root, LOCK_FILE), body, options.onWait);
+}
+
+function writeSet(root: string, settings: SyntheticSthSettings, options: SyntheticSthOptions): SyntheticSthSummary {
   clearPreviousSet(root);
 
   const classes = [...SYNTHETIC_CLASSES];
@@ -249,6 +266,14 @@ function sameSettings(a: SyntheticSthSettings, b: SyntheticSthSettings): boolean
 export function ensureSyntheticSth(options: SyntheticSthOptions): SyntheticSthSummary {
   const settings = resolveSyntheticSettings(options, 'ensureSyntheticSth');
   const root = path.resolve(options.root);
+  const ready = completeSet(root, settings);
+  if (ready !== undefined) return ready;
+  // Look again once the lock is held: a process that held it before may have just written the set.
+  return lockedRoot(root, options, () => completeSet(root, settings) ?? writeSet(root, settings, options));
+}
+
+/** The summary of the complete set at `root` made with `settings`, or undefined. */
+function completeSet(root: string, settings: SyntheticSthSettings): SyntheticSthSummary | undefined {
   const existing = readMarker(path.join(root, SYNTHETIC_MARKER));
   const complete =
     existing !== undefined &&
@@ -257,6 +282,5 @@ export function ensureSyntheticSth(options: SyntheticSthOptions): SyntheticSthSu
     sameSettings(existing.options, settings) &&
     !fs.existsSync(path.join(root, IN_PROGRESS_MARKER)) &&
     Object.values(STH_V1_FILES).every((name) => fs.existsSync(path.join(root, name)));
-  if (complete) return { ...existing, root };
-  return generateSyntheticSth(options);
+  return complete ? { ...existing, root } : undefined;
 }
