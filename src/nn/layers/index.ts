@@ -12,4 +12,6 @@ export { Identity } from './identity';
 export { Flatten } from './flatten';
 export { Embedding } from './embedding';
 export type { EmbeddingLayerOptions } from './embedding';
+export { GRU } from './gru';
+export type { GRUOptions } from './gru';
 export { Sequential, ModuleList } from './container';
