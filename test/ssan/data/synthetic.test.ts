@@ -11,7 +11,8 @@ import path from 'path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeJpeg } from '../../../src/ssan/data/jpeg';
 import {
-  SYNTHETIC_ACTIONS, SYNTHETIC_CLASSES, SYNTHETIC_MARKER, ensureSyntheticSth, generateSyntheticSth, planScene, renderSyntheticVideo,
+  COLOUR_NAMES, SYNTHETIC_ACTIONS, SYNTHETIC_CLASSES, SYNTHETIC_MARKER, describeSyntheticSth, describeSyntheticVideo,
+  ensureSyntheticSth, generateSyntheticSth, hueName, planScene, readSyntheticSummary, renderSyntheticVideo,
 } from '../../../src/ssan/data/synthetic';
 import type { RgbImage } from '../../../src/ssan/data/types';
 import { Generator } from '../../../src/tensor/random';
@@ -94,6 +95,136 @@ describe('renderSyntheticVideo', () => {
     expect(() => render(-1, 0)).toThrow(/class index/);
     expect(() => render(0, 0, { width: 16, height: 0, numFrames: 3 })).toThrow(/renderSyntheticVideo: height must be a positive integer, got 0/);
     expect(() => render(0, 0, { width: 16, height: 16, numFrames: 2.5 })).toThrow(/renderSyntheticVideo: numFrames/);
+  });
+});
+
+describe('frames are pinned: scene descriptions were added without changing a rendered pixel', () => {
+  // Hashes recorded from the renderer before describeSyntheticVideo existed. A change here means every
+  // synthetic set on disk no longer matches its code: bump SYNTHETIC_FORMAT_VERSION and record new ones.
+  const PINNED: Record<number, string> = {
+    0: '2fed61879958c72a', 1: 'dde1251d79afe88a', 2: 'fe688170c109049f', 3: '772fa67d24b246bc',
+    4: '46547f0e9a7de240', 5: 'd5f049b271755a23', 6: 'bf3cebb1307ba124', 7: '4277a125fbf05234',
+    8: '7bc6da2b05e11062', 9: 'e261de138d71c6f5', 10: '037f39418bc6846f', 11: '1c5a66d4152c5cea',
+  };
+
+  it('renderSyntheticVideo gives the recorded frames for every class', () => {
+    for (let c = 0; c < SYNTHETIC_CLASSES.length; c++) {
+      const hash = crypto.createHash('sha256');
+      for (const seed of [0, 1]) {
+        for (const frame of renderSyntheticVideo(c, new Generator(`frames ${seed}`), { width: 24, height: 20, numFrames: 5 })) hash.update(frame.data);
+      }
+      expect(hash.digest('hex').slice(0, 16), SYNTHETIC_CLASSES[c]).toBe(PINNED[c]);
+    }
+  });
+
+  it('generateSyntheticSth writes the recorded files, byte for byte', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ssan-synthetic-pinned-'));
+    try {
+      generateSyntheticSth({ root, seed: 3, trainPerClass: 1, valPerClass: 1, minFrames: 3, maxFrames: 5, width: 16, height: 16 });
+      const files: string[] = [];
+      const walk = (dir: string) => {
+        for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+          if (entry.isDirectory()) walk(path.join(dir, entry.name));
+          else files.push(path.join(dir, entry.name));
+        }
+      };
+      walk(root);
+      const hash = crypto.createHash('sha256');
+      for (const file of files.sort()) hash.update(path.relative(root, file)).update(fs.readFileSync(file));
+      expect(hash.digest('hex')).toBe('89e4c955d9d2427f2c8d06e0f17f127706e2efc7f3f6d6055a5031b211816730');
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('describeSyntheticVideo and describeSyntheticSth', () => {
+  function hueOf(r: number, g: number, b: number): number {
+    const max = Math.max(r, g, b), min = Math.min(r, g, b), d = max - min;
+    const h = max === r ? ((g - b) / d) % 6 : max === g ? (b - r) / d + 2 : (r - g) / d + 4;
+    return (h * 60 + 360) % 360;
+  }
+
+  it('names the colour the renderer paints: the commonest hue among the pixels the object changes', () => {
+    const size = { width: 64, height: 64, numFrames: 8 };
+    // Pixels that differ a lot between the first and last frames are where the object was or went; of
+    // those, the saturated ones (the background is muted) show the object, or, where it passed over the
+    // static distractor, that, which is a minority. Putting into ends with the object hidden, so its pair
+    // is left out.
+    for (let c = 0; c < 10; c++) {
+      for (let seed = 0; seed < 5; seed++) {
+        const scene = describeSyntheticVideo(c, new Generator(`colour ${seed}`), size);
+        const frames = renderSyntheticVideo(c, new Generator(`colour ${seed}`), size);
+        const [a, b] = [frames[0].data, frames[frames.length - 1].data];
+        const votes = new Array<number>(36).fill(0);
+        for (const d of [a, b]) {
+          for (let p = 0; p < d.length; p += 3) {
+            if (Math.abs(a[p] - b[p]) + Math.abs(a[p + 1] - b[p + 1]) + Math.abs(a[p + 2] - b[p + 2]) < 150) continue;
+            if (Math.max(d[p], d[p + 1], d[p + 2]) - Math.min(d[p], d[p + 1], d[p + 2]) < 100) continue;
+            votes[Math.floor(hueOf(d[p], d[p + 1], d[p + 2]) / 10) % 36]++;
+          }
+        }
+        const commonest = votes.indexOf(Math.max(...votes)) * 10 + 5;
+        const distance = Math.min(Math.abs(commonest - scene.hue), 360 - Math.abs(commonest - scene.hue));
+        expect(distance, `${SYNTHETIC_CLASSES[c]} seed ${seed}`).toBeLessThan(15);
+      }
+    }
+  });
+
+  it('describes a reversed class as its forward twin, except for the class; seeds vary the object', () => {
+    const shapes = new Set<string>(), colours = new Set<string>();
+    for (let pair = 0; pair < 6; pair++) {
+      for (let seed = 0; seed < 12; seed++) {
+        const forward = describeSyntheticVideo(2 * pair, new Generator(seed), TINY);
+        const reversed = describeSyntheticVideo(2 * pair + 1, new Generator(seed), TINY);
+        expect(reversed).toEqual({ ...forward, classIndex: 2 * pair + 1, className: SYNTHETIC_CLASSES[2 * pair + 1], reversed: true });
+        expect(forward.reversed).toBe(false);
+        expect(forward.action).toBe(SYNTHETIC_ACTIONS[pair]);
+        expect(forward.colour).toBe(hueName(forward.hue));
+        shapes.add(forward.shape);
+        colours.add(forward.colour);
+      }
+    }
+    expect(shapes.size).toBeGreaterThanOrEqual(6);
+    expect(colours.size).toBeGreaterThanOrEqual(6);
+  });
+
+  it('hueName: bands around the wheel, any real hue, an Error for NaN', () => {
+    expect([0, 20, 55, 120, 180, 230, 270, 300, 350, 360, -10, 780].map(hueName))
+      .toEqual(['red', 'orange', 'yellow', 'green', 'cyan', 'blue', 'purple', 'magenta', 'red', 'red', 'red', 'yellow']);
+    for (let hue = 0; hue < 360; hue += 0.5) expect(COLOUR_NAMES).toContain(hueName(hue));
+    expect(() => hueName(Number.NaN)).toThrow(/hueName: hue must be a finite number/);
+  });
+
+  it('describeSyntheticSth lists the ids, classes and frame counts the generated files have', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ssan-synthetic-describe-'));
+    try {
+      const summary = generateSyntheticSth({ root, seed: 5, trainPerClass: 2, valPerClass: 1, minFrames: 3, maxFrames: 6, width: 16, height: 16 });
+      const described = describeSyntheticSth(summary.options);
+      expect(readSyntheticSummary(root)).toEqual(summary);
+      for (const split of ['train', 'validation'] as const) {
+        const listed = fs.readFileSync(path.join(root, `something-something-v1-${split}.csv`), 'utf8').trim().split('\n').sort();
+        const ours = described.filter((v) => v.split === split).map((v) => `${v.id};${v.scene.className}`).sort();
+        expect(ours).toEqual(listed);
+      }
+      for (const video of described) {
+        expect(fs.readdirSync(path.join(root, '20bn-something-something-v1', video.id))).toHaveLength(video.numFrames);
+      }
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('readSyntheticSummary: an Error for a folder without a set or with one being written', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ssan-synthetic-summary-'));
+    try {
+      expect(() => readSyntheticSummary(root, 'caller')).toThrow(/caller: .* holds no synthetic set \(no synthetic\.json/);
+      generateSyntheticSth({ root, seed: 1, trainPerClass: 1, valPerClass: 0, minFrames: 2, maxFrames: 2, width: 8, height: 8 });
+      fs.writeFileSync(path.join(root, 'synthetic.in-progress'), '');
+      expect(() => readSyntheticSummary(root)).toThrow(/readSyntheticSummary: the synthetic set in .* is being generated, or its generation was interrupted/);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

@@ -15,7 +15,7 @@ import path from 'path';
 import { Generator } from '../../../tensor/random';
 import { encodeJpeg } from '../jpeg';
 import { SYNTHETIC_CLASSES } from './classes';
-import { renderSyntheticVideo } from './render';
+import { type SyntheticSceneDescription, type SyntheticVideoSize, describeSyntheticVideo, renderSyntheticVideo } from './render';
 import { withLockFile } from './generation-lock';
 
 export interface SyntheticSthOptions {
@@ -89,10 +89,10 @@ const GENERATOR_NAME = 'ssan-ts synthetic something-something';
 /** Bump when the rendering changes, so that ensureSyntheticSth regenerates old sets. */
 export const SYNTHETIC_FORMAT_VERSION = 1;
 
-type Split = 'train' | 'validation';
+export type SyntheticSplit = 'train' | 'validation';
 
 interface PlannedVideo {
-  split: Split;
+  split: SyntheticSplit;
   label: number;
   /** Index of the video within its split and class: with the seed, it names the video's own generator. */
   index: number;
@@ -153,6 +153,33 @@ function planVideos(settings: SyntheticSthSettings): PlannedVideo[] {
  */
 function videoGenerator(seed: number, video: PlannedVideo): Generator {
   return new Generator(`synthetic-sth ${seed} ${video.split} ${video.label} ${video.index}`);
+}
+
+/** A video's generator and its size, the frame count being the generator's first draw. */
+function startVideo(settings: SyntheticSthSettings, video: PlannedVideo): { rng: Generator; size: SyntheticVideoSize } {
+  const rng = videoGenerator(settings.seed, video);
+  const numFrames = settings.minFrames + rng.randint(settings.maxFrames - settings.minFrames + 1);
+  return { rng, size: { width: settings.width, height: settings.height, numFrames } };
+}
+
+/** One video of a synthetic set, as the set's files list it, with what its frames show. */
+export interface SyntheticVideoDescription {
+  id: string;
+  split: SyntheticSplit;
+  numFrames: number;
+  scene: SyntheticSceneDescription;
+}
+
+/**
+ * What each video of the set made with `settings` shows, without rendering a frame: every video's
+ * generator is replayed up to its scene's draws, so the answer is the same for a set on disk and for one
+ * never written. Videos come in the order they are generated (train then validation, by class).
+ */
+export function describeSyntheticSth(settings: SyntheticSthSettings): SyntheticVideoDescription[] {
+  return planVideos(settings).map((video) => {
+    const { rng, size } = startVideo(settings, video);
+    return { id: video.id, split: video.split, numFrames: size.numFrames, scene: describeSyntheticVideo(video.label, rng, size) };
+  });
 }
 
 const frameFileName = (frame: number) => `${String(frame).padStart(5, '0')}.jpg`;
@@ -225,9 +252,8 @@ function writeSet(root: string, settings: SyntheticSthSettings, options: Synthet
   fs.mkdirSync(framesRoot);
   let frames = 0;
   videos.forEach((video, done) => {
-    const rng = videoGenerator(settings.seed, video);
-    const numFrames = settings.minFrames + rng.randint(settings.maxFrames - settings.minFrames + 1);
-    const images = renderSyntheticVideo(video.label, rng, { width: settings.width, height: settings.height, numFrames });
+    const { rng, size } = startVideo(settings, video);
+    const images = renderSyntheticVideo(video.label, rng, size);
     const folder = path.join(framesRoot, video.id);
     fs.mkdirSync(folder);
     images.forEach((image, i) => fs.writeFileSync(path.join(folder, frameFileName(i + 1)), encodeJpeg(image, settings.quality)));
@@ -283,4 +309,20 @@ function completeSet(root: string, settings: SyntheticSthSettings): SyntheticSth
     !fs.existsSync(path.join(root, IN_PROGRESS_MARKER)) &&
     Object.values(STH_V1_FILES).every((name) => fs.existsSync(path.join(root, name)));
   return complete ? { ...existing, root } : undefined;
+}
+
+/**
+ * The summary of the complete synthetic set at `root`, whatever options made it, for code that reads a
+ * set it did not make; an Error naming `caller` and saying what is wrong when there is none.
+ */
+export function readSyntheticSummary(root: string, caller = 'readSyntheticSummary'): SyntheticSthSummary {
+  const folder = path.resolve(root);
+  const marker = readMarker(path.join(folder, SYNTHETIC_MARKER));
+  if (marker === undefined) {
+    throw new Error(`${caller}: ${folder} holds no synthetic set (no ${SYNTHETIC_MARKER} written by generateSyntheticSth)`);
+  }
+  if (fs.existsSync(path.join(folder, IN_PROGRESS_MARKER))) {
+    throw new Error(`${caller}: the synthetic set in ${folder} is being generated, or its generation was interrupted (${IN_PROGRESS_MARKER} is there)`);
+  }
+  return { ...marker, root: folder };
 }

@@ -6,12 +6,12 @@
  */
 import type { Generator } from '../../../tensor/random';
 import type { RgbImage } from '../types';
-import { type Sprite, copyWindow, createCanvas, drawSprite, texturedBackground } from './canvas';
-import { syntheticClassAction } from './classes';
-import { distantHue, pick, saturatedColour, uniform } from './colours';
+import { type FloatCanvas, type Sprite, copyWindow, createCanvas, drawSprite, texturedBackground } from './canvas';
+import { SYNTHETIC_CLASSES, type SyntheticAction, syntheticClassAction } from './classes';
+import { type ColourName, distantHue, hueName, pick, saturatedColour, uniform } from './colours';
 import { PixelNoise } from './noise';
-import { planScene } from './scenes';
-import { PLAIN_SHAPES } from './shapes';
+import { type ScenePlan, planScene } from './scenes';
+import { PLAIN_SHAPES, type ShapeKind } from './shapes';
 
 export interface SyntheticVideoSize {
   width: number;
@@ -42,14 +42,34 @@ function checkSize({ width, height, numFrames }: SyntheticVideoSize): void {
   }
 }
 
+/** What a video shows, for captions: the moving object's look and the class it acts out. */
+export interface SyntheticSceneDescription {
+  classIndex: number;
+  className: string;
+  action: SyntheticAction;
+  /** True for the odd member of a pair, whose frames are the forward action's played backwards. */
+  reversed: boolean;
+  /** The moving object's silhouette. */
+  shape: ShapeKind;
+  /** Its hue in degrees, and that hue's everyday name. */
+  hue: number;
+  colour: ColourName;
+}
+
+/** The random draws every video starts with, in their fixed order: background texture, then the scene. */
+interface VideoStart {
+  action: SyntheticAction;
+  reversed: boolean;
+  maxShake: number;
+  background: FloatCanvas;
+  scene: ScenePlan;
+}
+
 /**
- * Renders class `classIndex` of SYNTHETIC_CLASSES, drawing every random choice from `rng`.
- *
- * Only the forward member of each pair is ever rendered: the reversed member (odd class index) is the
- * very same frames in reverse order, from the same random draws. So for a given rng state the two classes
- * differ in frame order and nothing else, and an order-blind model is exactly at chance within a pair.
+ * The first draws of a video, shared by the renderer and describeSyntheticVideo so that both take the
+ * same values from the same generator: a description can never disagree with the frames.
  */
-export function renderSyntheticVideo(classIndex: number, rng: Generator, size: SyntheticVideoSize): RgbImage[] {
+function startVideo(classIndex: number, rng: Generator, size: SyntheticVideoSize): VideoStart {
   const { action, reversed } = syntheticClassAction(classIndex);
   checkSize(size);
   const { width, height, numFrames } = size;
@@ -58,6 +78,32 @@ export function renderSyntheticVideo(classIndex: number, rng: Generator, size: S
   const maxShake = Math.max(1, Math.round(Math.min(width, height) / 64));
   const background = texturedBackground(rng, width + 2 * maxShake, height + 2 * maxShake);
   const scene = planScene(action, rng, { width, height, numFrames });
+  return { action, reversed, maxShake, background, scene };
+}
+
+/**
+ * What renderSyntheticVideo(classIndex, rng, size) would show, from the same generator state. Only the
+ * draws before the frames are made (the background's texture is painted too, a few thousand pixels, the
+ * price of sharing one code path with the renderer).
+ */
+export function describeSyntheticVideo(classIndex: number, rng: Generator, size: SyntheticVideoSize): SyntheticSceneDescription {
+  const { action, reversed, scene } = startVideo(classIndex, rng, size);
+  return {
+    classIndex, className: SYNTHETIC_CLASSES[classIndex], action, reversed,
+    shape: scene.objectShape, hue: scene.objectHue, colour: hueName(scene.objectHue),
+  };
+}
+
+/**
+ * Renders class `classIndex` of SYNTHETIC_CLASSES, drawing every random choice from `rng`.
+ *
+ * Only the forward member of each pair is ever rendered: the reversed member (odd class index) is the
+ * very same frames in reverse order, from the same random draws. So for a given rng state the two classes
+ * differ in frame order and nothing else, and an order-blind model is exactly at chance within a pair.
+ */
+export function renderSyntheticVideo(classIndex: number, rng: Generator, size: SyntheticVideoSize): RgbImage[] {
+  const { reversed, maxShake, background, scene } = startVideo(classIndex, rng, size);
+  const { width, height, numFrames } = size;
   const still = distractor(rng, width, height, scene.objectShape, scene.objectHue);
   const noise = new PixelNoise(rng);
 
