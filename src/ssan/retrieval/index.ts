@@ -1,0 +1,17 @@
+/**
+ * ssan.retrieval: text-to-video retrieval with HowTo100M's joint embedding (ssan-spec §9): the model,
+ * its max-margin ranking loss, the R@K / median-rank metrics, and the caption inputs (tokeniser,
+ * word2vec files).
+ */
+export { ContextGating, GatedEmbeddingUnit, SentenceMaxpool, JointEmbedding } from './embedding';
+export type { JointEmbeddingOptions, TextEncoder, TextEncoderKind } from './embedding';
+export { l2Normalize } from './l2-normalize';
+export { maxOverDim1 } from './first-max';
+export { maxMarginRankingLoss, HOWTO100M_MARGIN } from './loss';
+export { retrievalMetrics } from './metrics';
+export type { RetrievalMetrics } from './metrics';
+export { tokenize, wordsToVectors, sentencesToWordVectors } from './text';
+export { WordVectorTable } from './word-vectors';
+export type { WordVectors } from './word-vectors';
+export { readWord2vec, writeWord2vec, formatFloat32 } from './word2vec';
+export type { ReadWord2vecOptions, WriteWord2vecOptions } from './word2vec';
