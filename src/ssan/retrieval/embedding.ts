@@ -15,6 +15,7 @@ import { Linear } from '../../nn/layers/linear';
 import { BatchNorm1d } from '../../nn/layers/batchnorm';
 import { l2Normalize } from './l2-normalize';
 import { maxOverDim1 } from './first-max';
+import { SentenceGru } from './sentence-gru';
 
 /** x · σ(fc(x)): each feature scaled by a gate computed from all of them (HowTo100M's Context_Gating). */
 export class ContextGating extends Module {
@@ -92,16 +93,13 @@ export interface JointEmbeddingOptions {
   sentenceDim?: number;
 }
 
-/**
- * The one place the text encoder is chosen.
- * TODO(gru): 'gru' is filled in by the step that brings nn.GRU; until then it is refused here.
- */
+/** The one place the text encoder is chosen. */
 function createTextEncoder(kind: TextEncoderKind, wordDim: number, sentenceDim: number): TextEncoder {
   switch (kind) {
     case 'maxpool':
       return new SentenceMaxpool(wordDim, sentenceDim);
     case 'gru':
-      throw new Error("JointEmbedding: textEncoder 'gru' is not available yet (it needs nn.GRU); use 'maxpool'");
+      return new SentenceGru(wordDim, sentenceDim);
     default:
       throw new Error(`JointEmbedding: unknown textEncoder ${JSON.stringify(kind)}; expected 'maxpool' or 'gru'`);
   }

@@ -5,6 +5,15 @@
  */
 export { ContextGating, GatedEmbeddingUnit, SentenceMaxpool, JointEmbedding } from './embedding';
 export type { JointEmbeddingOptions, TextEncoder, TextEncoderKind } from './embedding';
+export { SentenceGru } from './sentence-gru';
+export { Vocabulary } from './vocabulary';
+export { trainJointEmbedding, TextVideoModel } from './train-embedding';
+export type { CaptionedVideos, JointTrainingOptions, JointTrainingResult } from './train-embedding';
+export { extractVideoFeatures, featureWindows, saveVideoFeatures, loadVideoFeatures } from './features';
+export type { FeatureOptions } from './features';
+export { checkpointFeatures } from './checkpoint-features';
+export type { CheckpointFeatures } from './checkpoint-features';
+export * as datasets from './datasets';
 export { l2Normalize } from './l2-normalize';
 export { maxOverDim1 } from './first-max';
 export { maxMarginRankingLoss, HOWTO100M_MARGIN } from './loss';

@@ -147,7 +147,7 @@ describe('embedding pieces', () => {
     expect(() => pool.forward(seeded([4, 2], 1))).toThrow(/SentenceMaxpool: expected words \[B, maxWords, 2\]; got shape \[4, 2\]/);
   });
 
-  it("JointEmbedding: shapes, defaults, and a clear error for the 'gru' text encoder", () => {
+  it('JointEmbedding: shapes, defaults and argument errors', () => {
     const model = new JointEmbedding({ videoDim: 6, embdDim: 4 });
     expect(model.wordDim).toBe(300);
     expect(model.text_pooling.outDim).toBe(4);
@@ -155,7 +155,7 @@ describe('embedding pieces', () => {
     const small = new JointEmbedding({ videoDim: 6, wordDim: 3, embdDim: 4 });
     const s = small.forward(seeded([5, 6], 1, { dtype: 'float32' }), seeded([2, 7, 3], 2, { dtype: 'float32' }));
     expect(s.shape).toEqual([2, 5]);
-    expect(() => new JointEmbedding({ videoDim: 6, embdDim: 4, textEncoder: 'gru' })).toThrow(/'gru' is not available yet/);
+    expect(() => new JointEmbedding({ videoDim: 6, embdDim: 4, textEncoder: 'lstm' as 'gru' })).toThrow(/unknown textEncoder "lstm"/);
     expect(() => small.forward(seeded([5, 7], 1), seeded([2, 7, 3], 2))).toThrow(/expected video features \[B, 6\]; got shape \[5, 7\]/);
     expect(() => small.embedText(seeded([2, 3], 2))).toThrow(/expected words \[B, maxWords, 3\]; got shape \[2, 3\]/);
     expect(() => new JointEmbedding({ videoDim: 0, embdDim: 4 })).toThrow(/videoDim must be a positive integer/);
