@@ -17,6 +17,8 @@ import { JointEmbedding } from './embedding';
 import { maxMarginRankingLoss } from './loss';
 import { retrievalMetrics, type RetrievalMetrics } from './metrics';
 import { Vocabulary } from './vocabulary';
+import { sentencesToWordVectors } from './text';
+import type { WordVectors } from './word-vectors';
 
 /** Videos with their features (rows of `features`, in `ids` order) and each video's captions. */
 export interface CaptionedVideos {
@@ -34,6 +36,8 @@ export interface JointTrainingOptions {
   /** Words kept per caption (default 20, HowTo100M's). */
   maxWords?: number;
   textEncoder?: 'maxpool' | 'gru';
+  /** Fixed word vectors (a word2vec file's); without them, vectors are learned over the training captions. */
+  wordVectors?: WordVectors;
   epochs?: number;
   batchSize?: number;
   lr?: number;
@@ -46,20 +50,36 @@ export interface JointTrainingOptions {
   onEpoch?: (epoch: number, loss: number, metrics: RetrievalMetrics) => void;
 }
 
-/** Learned word vectors in front of the joint embedding. */
+/**
+ * Captions to similarities: words to vectors (learned from the vocabulary, or fixed from a word2vec
+ * table), then the joint embedding.
+ */
 export class TextVideoModel extends Module {
-  readonly words: Embedding;
+  /** The learned word vectors; null when fixed ones are given. */
+  readonly words: Embedding | null;
   readonly joint: JointEmbedding;
 
-  constructor(readonly vocabulary: Vocabulary, videoDim: number, opts: Required<Pick<JointTrainingOptions, 'embdDim' | 'wordDim' | 'textEncoder'>>) {
+  constructor(
+    readonly text: { vocabulary: Vocabulary } | { wordVectors: WordVectors },
+    videoDim: number,
+    readonly opts: Required<Pick<JointTrainingOptions, 'embdDim' | 'wordDim' | 'textEncoder' | 'maxWords'>>,
+  ) {
     super();
-    this.words = new Embedding(vocabulary.size, opts.wordDim, { paddingIdx: 0 });
-    this.joint = new JointEmbedding({ videoDim, wordDim: opts.wordDim, embdDim: opts.embdDim, textEncoder: opts.textEncoder });
+    const learned = 'vocabulary' in text;
+    const wordDim = learned ? opts.wordDim : text.wordVectors.dim;
+    this.words = learned ? new Embedding(text.vocabulary.size, wordDim, { paddingIdx: 0 }) : null;
+    this.joint = new JointEmbedding({ videoDim, wordDim, embdDim: opts.embdDim, textEncoder: opts.textEncoder });
   }
 
-  /** Video features [Bv, D] and word indices [Bt, maxWords] -> similarity [Bt, Bv]. */
-  forward(video: Tensor, wordIds: Tensor): Tensor {
-    return this.joint.forward(video, this.words.forward(wordIds));
+  /** Captions -> their word vectors [B, maxWords, wordDim]. */
+  wordVectorsOf(captions: readonly string[]): Tensor {
+    if ('vocabulary' in this.text) return (this.words as Embedding).forward(this.text.vocabulary.encode(captions, this.opts.maxWords));
+    return sentencesToWordVectors(captions, this.text.wordVectors, this.opts.maxWords);
+  }
+
+  /** Video features [Bv, D] and captions (Bt of them) -> similarity [Bt, Bv]. */
+  forward(video: Tensor, captions: readonly string[]): Tensor {
+    return this.joint.forward(video, this.wordVectorsOf(captions));
   }
 }
 
@@ -109,17 +129,18 @@ export function trainJointEmbedding(train: CaptionedVideos, val: CaptionedVideos
   } = options;
   manualSeed(seed);
   const rng = new Generator(`retrieval ${seed}`);
-  const vocabulary = Vocabulary.fromSentences(train.captions.flat());
-  const model = new TextVideoModel(vocabulary, train.features.shape[1], { embdDim, wordDim, textEncoder });
+  const text = options.wordVectors !== undefined
+    ? { wordVectors: options.wordVectors }
+    : { vocabulary: Vocabulary.fromSentences(train.captions.flat()) };
+  const model = new TextVideoModel(text, train.features.shape[1], { embdDim, wordDim, textEncoder, maxWords });
   const optimizer = new Adam(model.parameters(), { lr });
 
   // One fixed caption per validation video, the same for every model compared on this set.
   const pick = new Generator('retrieval validation captions');
   const valCaptions = val.captions.map((list) => list[pick.randint(list.length)]);
-  const valWords = vocabulary.encode(valCaptions, maxWords);
   const evaluate = (): RetrievalMetrics => {
     model.eval();
-    const similarity = noGrad(() => model.forward(val.features, valWords));
+    const similarity = noGrad(() => model.forward(val.features, valCaptions));
     model.train();
     return retrievalMetrics(similarity);
   };
@@ -133,7 +154,7 @@ export function trainJointEmbedding(train: CaptionedVideos, val: CaptionedVideos
     for (let start = 0; start + 1 < order.length; start += batchSize) {
       const rows = order.slice(start, start + batchSize);
       const captions = rows.map((row) => train.captions[row][rng.randint(train.captions[row].length)]);
-      const similarity = model.forward(gatherRows(train.features, rows), vocabulary.encode(captions, maxWords));
+      const similarity = model.forward(gatherRows(train.features, rows), captions);
       const loss = maxMarginRankingLoss(similarity, margin);
       optimizer.zeroGrad();
       loss.backward();
