@@ -6,6 +6,7 @@
  *   npx ts-node examples/extract-features.ts runs/synthetic-ssan/best.safetensors
  *   npx ts-node examples/extract-features.ts --window-frames 64 --out features/ssan runs/k400/best.safetensors
  */
+import fs from 'fs';
 import path from 'path';
 import { parseArgs } from 'util';
 import { DATA_FORMATS } from '../src/ssan/data/open-split';
@@ -48,6 +49,7 @@ function main(): void {
   const splits = values.data === undefined && format === undefined ? undefined : openTrainVal({ root: values.data, format, log });
   const prefix = values.out ?? path.join(path.dirname(checkpoint), 'features');
 
+  fs.mkdirSync(path.dirname(path.resolve(prefix)), { recursive: true });
   const started = performance.now();
   const { run, train, val } = checkpointFeatures(checkpoint, { splits, windowFrames, batchSize, log });
   for (const [name, features] of [['train', train], ['val', val]] as const) {
