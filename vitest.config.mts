@@ -8,7 +8,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'default', include: ['test/**/*.test.ts'] },
+        test: { name: 'default', include: ['test/**/*.test.ts'], setupFiles: ['test/setup-esm.ts'] },
       },
       {
         // The op suites whose float32 cases run the kernels (matmul, linear, conv, the PyTorch parity
@@ -23,7 +23,7 @@ export default defineConfig({
             'test/nn/safetensors.test.ts', 'test/parity/core.test.ts', 'test/parity/resnet.test.ts',
             'test/parity/ssan.test.ts',
           ],
-          setupFiles: ['test/setup-backend.ts'],
+          setupFiles: ['test/setup-backend.ts', 'test/setup-esm.ts'],
           env: { SSAN_BACKEND: 'gpu' },
         },
       },
