@@ -4,17 +4,20 @@
  *
  *   npx ts-node examples/eval-sth.ts runs/synthetic-ssan/best.safetensors
  *   npx ts-node examples/eval-sth.ts --clips 2 runs/a/best.safetensors runs/b/best.safetensors
+ *   npx ts-node examples/eval-sth.ts --confusion confusion.png runs/synthetic-ssan/best.safetensors
  *
  * Each checkpoint carries the settings it was trained with (model, input size, dataset), so the model is
  * rebuilt exactly; --data and --format point at another copy of the dataset.
  */
 import { parseArgs } from 'util';
-import { loadCheckpoint } from '../src/optim/checkpoint';
+import { writeFileAtomic } from '../src/nn/safetensors';
 import { DATA_FORMATS } from '../src/ssan/data/open-split';
 import { openTrainVal } from '../src/ssan/train/datasets';
-import { buildModel, evalLoader, openRunData, readRunSettings } from '../src/ssan/train/experiment';
-import { formatPercent, predict, scorePredictions, Predictions, EvaluationResult } from '../src/ssan/train';
+import { openRunData, readRunSettings } from '../src/ssan/train/experiment';
+import { formatPercent, scorePredictions, Predictions, EvaluationResult } from '../src/ssan/train';
+import { confusionMatrix, confusionPng } from '../src/ssan/viz/confusion';
 import { choiceOption, intOption } from './cli-args';
+import { predictCheckpoint } from './checkpoint-predictions';
 
 const USAGE = `Evaluate checkpoints of examples/train-sth.ts on the validation split.
 
@@ -24,6 +27,10 @@ usage: npx ts-node examples/eval-sth.ts [options] CHECKPOINT [CHECKPOINT ...]
   --data DIR     the dataset (default: the one the first checkpoint was trained on)
   --format F     ${DATA_FORMATS.join(' | ')}
   --batch N      videos per forward pass (default 8)
+  --confusion FILE.png
+                 draw the confusion matrix of the first checkpoint (class names on both axes)
+  --confusion-rates
+                 shade it by the share of each true class rather than by count
   --help         this text
 
 Several checkpoints are evaluated alone and then as an ensemble (mean of their softmax scores).
@@ -33,7 +40,7 @@ async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     options: {
       clips: { type: 'string' }, data: { type: 'string' }, format: { type: 'string' }, batch: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
+      confusion: { type: 'string' }, 'confusion-rates': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: true,
   });
@@ -41,6 +48,10 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     if (!values.help) process.exitCode = 1;
     return;
+  }
+  if (values['confusion-rates'] && values.confusion === undefined) throw new Error('--confusion-rates needs --confusion FILE.png');
+  if (values.confusion !== undefined && !values.confusion.toLowerCase().endsWith('.png')) {
+    throw new Error(`--confusion names the PNG file to write; got '${values.confusion}'`);
   }
   const numClips = intOption(values.clips, 'clips', 1) ?? 1;
   const batchSize = intOption(values.batch, 'batch', 1) ?? 8;
@@ -56,18 +67,13 @@ async function main(): Promise<void> {
   const all: Predictions[] = [];
   for (const [i, file] of positionals.entries()) {
     const config = runs[i].config;
-    if (config.numClasses !== val.classes.length) {
-      throw new Error(`eval-sth: ${file} has ${config.numClasses} classes; the dataset has ${val.classes.length}`);
-    }
-    const model = buildModel(config);
-    loadCheckpoint(file, { model });
-    const loader = evalLoader(val, config, { batchSize, seed: runs[i].seed, workers: 1, numClips, onWarning: (m) => console.log(`warning: ${m}`) });
-    try {
-      const p = await predict(model, loader, { numClasses: config.numClasses, numClips });
-      all.push(p);
-      report(`${file} (${config.arch}, ResNet-${config.depth}, T = ${config.numSegments})`, scorePredictions([p]));
-    } finally {
-      await loader.close();
+    const p = await predictCheckpoint(file, runs[i], val, { batchSize, numClips, caller: 'eval-sth' });
+    all.push(p);
+    report(`${file} (${config.arch}, ResNet-${config.depth}, T = ${config.numSegments})`, scorePredictions([p]));
+    if (i === 0 && values.confusion !== undefined) {
+      const png = await confusionPng(val.classes, confusionMatrix(p), { rates: values['confusion-rates'], title: `Confusion matrix of ${file}` });
+      writeFileAtomic(values.confusion, png);
+      console.log(`confusion matrix of ${file}: ${values.confusion}`);
     }
   }
   if (all.length > 1) report(`ensemble of ${all.length} (mean softmax)`, scorePredictions(all));

@@ -156,7 +156,7 @@ export const FLAGS: readonly Flag[] = [
   }),
   // Decoding threads change how fast batches come, not which: a resumed run may use any number.
   { name: 'workers', arg: 'N', section: 'run', help: 'frame-decoding threads (default 1); --resume takes any number', parse: (t) => intOption(t, 'workers') },
-  { name: 'out', arg: 'DIR', section: 'run', help: 'checkpoints and metrics.jsonl (default runs/<dataset>-<arch>)' },
+  { name: 'out', arg: 'DIR', section: 'run', help: 'checkpoints, metrics.jsonl and curves.png (default runs/<dataset>-<arch>)' },
   { name: 'resume', section: 'run', help: 'continue the run in --out where it stopped, on its dataset and with its settings' },
   { name: 'overwrite', section: 'run', help: 'start a new run in an --out that holds one, replacing it' },
   { name: 'help', short: 'h', section: 'run', help: 'this text' },

@@ -23,6 +23,7 @@ import {
   applySettings, asFlag, contradictions, flagHelp, given, parseFlags, ParsedFlags,
 } from './train-sth-flags';
 import { SYNTHETIC_RUN } from './synthetic-run';
+import { CURVES_FILE, curvesAfterEachEpoch } from './epoch-curves';
 
 const USAGE = `Train and evaluate SSAN on a Something-Something-format dataset.
 
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
     const result = await fit({
       model, train, val, numClasses: c.numClasses, recipe: run.recipe, epochs: run.epochs, outDir,
       resume: flags.resume, overwrite: flags.overwrite, config: run, log,
+      onEpochEnd: curvesAfterEachEpoch(outDir, log),
     });
     const minutes = (performance.now() - started) / 60000;
     const last = result.history[result.history.length - 1];
@@ -91,7 +93,8 @@ async function main(): Promise<void> {
       log('per-class top-1 in the last epoch:');
       splits.val.classes.forEach((name, k) => log(`  ${formatPercent(last.perClassTop1[k]).padStart(6)}  ${name}`));
     }
-    log(`checkpoints: ${files.last}, ${files.best}; metrics: ${files.metrics}`);
+    const curves = path.join(outDir, CURVES_FILE);
+    log(`checkpoints: ${files.last}, ${files.best}; metrics: ${files.metrics}` + (fs.existsSync(curves) ? `; training curves: ${curves}` : ''));
   } finally {
     await Promise.all([train.close(), val.close()]);
   }

@@ -1,7 +1,8 @@
 /**
  * The main job's command line, run as a user runs it (a child process through ts-node), on a tiny
  * synthetic set with a tiny model: train, resume on the recorded dataset, refuse contradicting flags and
- * a changed dataset, evaluate, ensemble; and the plain messages for a wrong --epochs, --out or --resume.
+ * a changed dataset, evaluate, ensemble, the pictures (curves.png after each epoch, the confusion matrix, the
+ * per-class comparison with the dataset's class names); and the plain messages for a wrong --epochs, --out or --resume.
  */
 import { spawnSync } from 'child_process';
 import fs from 'fs';
@@ -10,7 +11,9 @@ import path from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateSyntheticSth } from '../src/ssan/data';
 import { readJsonLines } from '../src/ssan/train';
+import { FULL_CELL_COLOUR } from '../src/ssan/viz';
 import { FLAGS } from '../examples/train-sth-flags';
+import { decodePng } from './ssan/viz/pixels';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'train-sth-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -36,7 +39,7 @@ describe('examples/train-sth.ts and eval-sth.ts', () => {
     expect(text).toContain('sthv1 | sthv2 | filelist | kinetics');
   });
 
-  it('trains on a dataset, resumes on it without --data, refuses contradicting flags and a changed dataset, and its checkpoints evaluate alone and as an ensemble', () => {
+  it('trains on a dataset, resumes on it without --data, refuses contradicting flags and a changed dataset, and its checkpoints evaluate alone and as an ensemble and draw their pictures', () => {
     generateSyntheticSth({ root: data, trainPerClass: 1, valPerClass: 1, minFrames: 4, maxFrames: 4, width: 20, height: 20 });
     // A stale run in --out: --overwrite replaces it.
     fs.mkdirSync(out, { recursive: true });
@@ -45,6 +48,9 @@ describe('examples/train-sth.ts and eval-sth.ts', () => {
     expect(first.text).toMatch(/epoch 1: train loss \d/);
     expect(first.code).toBe(0);
     expect(readJsonLines(path.join(out, 'metrics.jsonl'))).toHaveLength(1);
+    const curves = path.join(out, 'curves.png');
+    expect(first.text).toContain(`training curves: ${curves} (redrawn after every epoch)`);
+    const firstCurves = fs.readFileSync(curves);
 
     const again = run('train-sth.ts', [...tiny, '--epochs', '1']);
     expect(again.code).toBe(1);
@@ -57,6 +63,9 @@ describe('examples/train-sth.ts and eval-sth.ts', () => {
     expect(resumed.text).toContain(`12 classes, T = 2, 16x16 crops; 12 train / 12 val videos in ${data}; batch 6 x 8`);
     expect(resumed.text).not.toMatch(/synthetic/);
     expect(readJsonLines(path.join(out, 'metrics.jsonl')).map((m) => m.epoch)).toEqual([1, 2]);
+    // Redrawn with the resumed epoch.
+    expect(fs.readFileSync(curves).equals(firstCurves)).toBe(false);
+    expect(resumed.text).toContain(`training curves: ${curves}`);
 
     const contradicting = run('train-sth.ts', ['--out', out, '--resume', '--data', nowhere, '--resize', '24', '--crop', '16', '--accumulate', '2']);
     expect(contradicting.code).toBe(1);
@@ -69,6 +78,28 @@ describe('examples/train-sth.ts and eval-sth.ts', () => {
     expect(evaluated.code).toBe(0);
     expect(evaluated.text).toMatch(/best\.safetensors \(ssan, ResNet-18, T = 2\): top-1 [\d.]+%/);
     expect(evaluated.text).toMatch(/ensemble of 2 \(mean softmax\): top-1 [\d.]+%  top-5 [\d.]+%  loss [\d.]+  on 12 videos/);
+
+    // The confusion matrix of the first checkpoint, from eval-sth and from visualize: 12 classes' cells,
+    // the fullest in the darkest colour.
+    const confusion = path.join(root, 'confusion.png');
+    const withConfusion = run('eval-sth.ts', ['--confusion', confusion, best]);
+    expect(withConfusion.code).toBe(0);
+    expect(withConfusion.text).toContain(`confusion matrix of ${best}: ${confusion}`);
+    const matrix = decodePng(fs.readFileSync(confusion));
+    expect(matrix.width).toBeGreaterThan(12 * 26);
+    expect(matrix.pixelsOf(FULL_CELL_COLOUR).length).toBeGreaterThan(100);
+    const rates = path.join(root, 'confusion-rates.png');
+    const visualized = run('visualize.ts', ['confusion', best, '--rates', '--out', rates]);
+    expect(visualized.code).toBe(0);
+    expect(decodePng(fs.readFileSync(rates)).pixelsOf(FULL_CELL_COLOUR).length).toBeGreaterThan(0);
+    // Per-class names come from the dataset a run's checkpoint records.
+    const copy = path.join(root, 'run-copy');
+    fs.mkdirSync(copy);
+    fs.copyFileSync(path.join(out, 'metrics.jsonl'), path.join(copy, 'metrics.jsonl'));
+    const perClass = run('visualize.ts', ['per-class', out, copy, '--out', path.join(root, 'per-class.png')]);
+    expect(perClass.code).toBe(0);
+    expect(perClass.text).toContain('minus run-copy (epoch 2), 12 classes');
+    expect(perClass.text).not.toContain('numbered');
 
     // One validation video fewer: the run's validation would no longer be the run's.
     const valList = path.join(data, 'something-something-v1-validation.csv');

@@ -71,6 +71,13 @@ export interface FitOptions {
   stop?: StopRequest;
   /** Stop after this many optimizer steps in this call, as if interrupted (tests of resume use it). */
   stopAfterSteps?: number;
+  /**
+   * Called after each validated epoch, once its metrics line is in metrics.jsonl and its checkpoints are
+   * saved (so it may read them: metrics.jsonl holds every epoch of the run, a resumed one's earlier epochs
+   * too); fit awaits it before the next epoch. What it throws ends the run with that error, the epoch
+   * kept: a hook that must not stop training (drawing curves, say) catches its own errors.
+   */
+  onEpochEnd?: (metrics: EpochMetrics, files: RunFiles) => void | Promise<void>;
 }
 
 export interface EpochMetrics {
@@ -192,13 +199,15 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
     });
 
   // What the Ctrl-C handler tells the user depends on where the run is.
-  const now = { phase: 'train' as 'train' | 'validate', pendingBatches: 0, canRewind: false };
+  const now = { phase: 'train' as 'train' | 'validate' | 'epoch-end', pendingBatches: 0, canRewind: false };
   const stop = opts.stop ?? new StopRequest();
   const onInterrupt = (): void => {
     const count = stop.request();
     if (count === 1) {
       if (now.phase === 'validate') {
         log('\ninterrupted: stopping validation and saving last.safetensors (resume validates this epoch again)');
+      } else if (now.phase === 'epoch-end') {
+        log('\ninterrupted: the epoch is saved; stopping before the next one');
       } else if (now.pendingBatches > 0) {
         log(`\ninterrupted: finishing this optimizer step (${now.pendingBatches} more batches), then saving last.safetensors; ` +
           'Ctrl-C again to drop them and save the state from before this step');
@@ -359,6 +368,8 @@ export async function fit(opts: FitOptions): Promise<FitResult> {
       if (isBest) save(files.best, null);
       save(files.last, null);
       log(epochSummary(metrics, isBest));
+      now.phase = 'epoch-end';
+      await opts.onEpochEnd?.(metrics, files);
       if (stopRequested()) return { history, best, status: 'interrupted', files };
     }
   } finally {

@@ -1,0 +1,15 @@
+/**
+ * ssan.viz: pictures of runs as PNG bytes, each a Vega-Lite chart (its spec builder exported too):
+ * training curves, the per-class comparison of two runs (the paper's Figure 4) and the confusion matrix;
+ * and the drawing path they share (render.ts).
+ */
+export { vegaLiteToSvg, svgToPng, chartToPng, setEsmImporter } from './render';
+export type { VegaLiteSpec, PngOptions, EsmImporter } from './render';
+export { curvesSpec, curvesPng, curvePoints, readRunMetrics, RUN_COLOURS } from './curves';
+export type { RunMetrics, CurvePoint, CurvePanel } from './curves';
+export {
+  perClassSpec, perClassPng, perClassDifferences, lastPerClassTop1, A_AHEAD_COLOUR, B_AHEAD_COLOUR,
+} from './per-class';
+export type { ClassScores, ClassDifference } from './per-class';
+export { confusionSpec, confusionPng, confusionMatrix, EMPTY_CELL_COLOUR, FULL_CELL_COLOUR } from './confusion';
+export type { ConfusionOptions } from './confusion';
