@@ -4,6 +4,7 @@
  *   npx ts-node examples/visualize.ts curves runs/synthetic-ssan runs/synthetic-tsn --out curves.png
  *   npx ts-node examples/visualize.ts per-class runs/synthetic-ssan runs/synthetic-tsn     # the paper's Figure 4
  *   npx ts-node examples/visualize.ts confusion runs/synthetic-ssan/best.safetensors --rates
+ *   npx ts-node examples/visualize.ts attention runs/synthetic-ssan/best.safetensors --nl3d runs/synthetic-nl3d/best.safetensors
  *
  * Runs are the --out folders of examples/train-sth.ts: their metrics.jsonl gives the curves and the last
  * epoch's per-class top-1; their checkpoint records the dataset, whose label list names the classes.
@@ -17,6 +18,8 @@ import { runFiles } from '../src/ssan/train/run-files';
 import { confusionMatrix, confusionPng } from '../src/ssan/viz/confusion';
 import { readRunMetrics, curvesPng } from '../src/ssan/viz/curves';
 import { lastPerClassTop1, perClassPng } from '../src/ssan/viz/per-class';
+import { attentionFigureFromCheckpoint } from '../src/ssan/viz/attention';
+import type { QueryPoint } from '../src/ssan/viz/query-point';
 import { intOption } from './cli-args';
 import { predictCheckpoint } from './checkpoint-predictions';
 
@@ -47,8 +50,13 @@ const COMMANDS: Record<string, Command> = {
       'N videos per forward pass (default 8; default FILE: confusion.png)',
     run: drawConfusion,
   },
-  // ---- attention: the attention-map figure (src/ssan/viz/attention.ts) gets its subcommand here, as one
-  // ---- more entry of this table; it is not written yet.
+  attention: {
+    synopsis: 'attention CHECKPOINT [--nl3d CHECKPOINT] [--video I] [--query T,ROW,COL] [--block NAME] [--out FILE]',
+    help: "the paper's Figure 1 on validation video I (default 0): SSA's spatial top-10 from a query point\n" +
+      'and its temporal weights, beside a 3D non-local checkpoint\'s top-10 over all frames; the query is\n' +
+      'frame T (0-based) at input pixel (ROW, COL), by default on the moving object (default FILE: attention.png)',
+    run: drawAttention,
+  },
 };
 
 function describe(command: Command): string {
@@ -79,7 +87,10 @@ async function main(): Promise<void> {
   await command.run(args);
 }
 
-const OPTIONS = { out: { type: 'string' }, rates: { type: 'boolean' }, batch: { type: 'string' } } as const;
+const OPTIONS = {
+  out: { type: 'string' }, rates: { type: 'boolean' }, batch: { type: 'string' },
+  nl3d: { type: 'string' }, video: { type: 'string' }, query: { type: 'string' }, block: { type: 'string' },
+} as const;
 
 /** A subcommand's flags: --out, and those of `allowed` (another is an error naming the command). */
 function parse(command: string, args: string[], allowed: (keyof typeof OPTIONS)[] = []) {
@@ -167,3 +178,27 @@ main().catch((err) => {
   console.error(`visualize: ${(err as Error).message}`);
   process.exitCode = 1;
 });
+
+/** --query T,ROW,COL: a frame (0-based) and an input pixel. */
+function queryOption(value: string | undefined): QueryPoint | undefined {
+  if (value === undefined) return undefined;
+  const parts = value.split(',').map((p) => Number(p.trim()));
+  if (parts.length !== 3 || !parts.every((p) => Number.isInteger(p) && p >= 0)) {
+    throw new Error(`attention: --query must be three integers >= 0, FRAME,ROW,COL; got '${value}'`);
+  }
+  const [frame, row, col] = parts;
+  return { frame, row, col };
+}
+
+async function drawAttention(args: string[]): Promise<void> {
+  const { values, positionals } = parse('attention', args, ['nl3d', 'video', 'query', 'block']);
+  if (positionals.length !== 1) throw new Error(`attention: name one checkpoint (arch ssan); got ${positionals.length}`);
+  const figure = attentionFigureFromCheckpoint(positionals[0], {
+    nlCheckpoint: values.nl3d, videoIndex: intOption(values.video, 'video', 0), query: queryOption(values.query),
+    block: values.block, log: (line) => console.log(line),
+  });
+  const { video, query } = figure;
+  console.log(`validation video ${video.index} (${video.id}, "${video.className}"), frames ${video.frameIndices.join(', ')}; ` +
+    `query: frame ${query.frame}, pixel (${query.row}, ${query.col})`);
+  write(values.out ?? 'attention.png', figure.png, 'attention figure');
+}

@@ -11,7 +11,7 @@ import path from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateSyntheticSth } from '../src/ssan/data';
 import { readJsonLines } from '../src/ssan/train';
-import { FULL_CELL_COLOUR } from '../src/ssan/viz';
+import { FIGURE_COLOURS, FULL_CELL_COLOUR } from '../src/ssan/viz';
 import { FLAGS } from '../examples/train-sth-flags';
 import { decodePng } from './ssan/viz/pixels';
 
@@ -100,6 +100,16 @@ describe('examples/train-sth.ts and eval-sth.ts', () => {
     expect(perClass.code).toBe(0);
     expect(perClass.text).toContain('minus run-copy (epoch 2), 12 classes');
     expect(perClass.text).not.toContain('numbered');
+    // Figure 1 from the SSA checkpoint alone: the arrows in their colour, the missing 3D panel said.
+    const attention = path.join(root, 'attention.png');
+    const figure = run('visualize.ts', ['attention', best, '--video', '2', '--query', '1,8,8', '--out', attention]);
+    expect(figure.code).toBe(0);
+    expect(figure.text).toContain('query: frame 1, pixel (8, 8)');
+    expect(figure.text).toContain(`attention figure: ${attention}`);
+    expect(decodePng(fs.readFileSync(attention)).pixelsOf(FIGURE_COLOURS.ssaArrow).length).toBeGreaterThan(10);
+    const badQuery = run('visualize.ts', ['attention', best, '--query', '1,8']);
+    expect(badQuery.code).toBe(1);
+    expect(badQuery.text).toContain("attention: --query must be three integers >= 0, FRAME,ROW,COL; got '1,8'");
 
     // One validation video fewer: the run's validation would no longer be the run's.
     const valList = path.join(data, 'something-something-v1-validation.csv');

@@ -1,7 +1,8 @@
 /**
  * ssan.viz: pictures of runs as PNG bytes, each a Vega-Lite chart (its spec builder exported too):
  * training curves, the per-class comparison of two runs (the paper's Figure 4) and the confusion matrix;
- * and the drawing path they share (render.ts).
+ * the paper's Figure 1 (attention from a query point, an SVG with the frames embedded); and the drawing
+ * path they share (render.ts).
  */
 export { vegaLiteToSvg, svgToPng, chartToPng, setEsmImporter } from './render';
 export type { VegaLiteSpec, PngOptions, EsmImporter } from './render';
@@ -13,3 +14,8 @@ export {
 export type { ClassScores, ClassDifference } from './per-class';
 export { confusionSpec, confusionPng, confusionMatrix, EMPTY_CELL_COLOUR, FULL_CELL_COLOUR } from './confusion';
 export type { ConfusionOptions } from './confusion';
+export {
+  attentionFigure, attentionFigureSvg, attentionFigureFromCheckpoint, FIGURE_COLOURS, topK, spatialTopK,
+  spatioTemporalTopK, attentionBlocks, captureAttention, movingQueryPoint,
+} from './attention';
+export type { CheckpointFigure, CheckpointFigureOptions, QueryPoint, AttentionTarget } from './attention';
