@@ -75,13 +75,16 @@ export interface Flag {
   help: string;
   /** The checked value; a wrong one is an error naming the flag. */
   parse?: (text: string) => unknown;
-  /** A check of a new run only (--resume compares with the saved run instead), made before any data is read. */
+  /**
+   * A check of a new run's setting only (--resume compares with the saved run instead), made before any
+   * data is read.
+   */
   checkNewRun?: (value: unknown, flags: ParsedFlags) => void;
   /** Where the value goes: a run setting; without one, the command's option of the flag's name. */
   setting?: SettingPath;
   /** What a run whose checkpoint lacks the setting used (it was left to the model's default). */
   savedDefault?: unknown;
-  /** What --resume does with the flag (see OnResume); 'same' when left out. */
+  /** What --resume does with the flag (see OnResume); for a flag with a setting, 'same' when left out. */
   onResume?: OnResume;
 }
 
@@ -99,9 +102,16 @@ function settingFlag<P extends SettingPath>(
   return flag as Flag;
 }
 
-/** A flag for the command itself: its name is its option's, and a value flag's parse gives the option's type. */
+/**
+ * A flag for the command itself: its name is its option's, and a value flag's parse gives the option's type.
+ * It has no saved value for --resume to compare with ('any', or left out for --out, --resume and the like).
+ */
 function commandFlag<K extends keyof CommandOptions>(
-  flag: Omit<Flag, 'name' | 'setting' | 'parse'> & { name: K; parse?: (text: string) => NonNullable<CommandOptions[K]> },
+  flag: Omit<Flag, 'name' | 'setting' | 'parse' | 'checkNewRun' | 'onResume'> & {
+    name: K;
+    parse?: (text: string) => NonNullable<CommandOptions[K]>;
+    onResume?: 'any';
+  },
 ): Flag {
   return flag;
 }
