@@ -1,8 +1,10 @@
 /**
- * train-sth's command line as one table: each flag's help line, how its value is checked, and the run
- * setting (a path into RunSettings) it sets. Parsing, --help and the checks of --resume all read this
- * table, so a flag cannot be parsed yet missing from the help, or shape a run yet escape the resume check.
+ * train-sth's command line as one table: each flag's help line, how its value is checked, where it goes
+ * (a run setting, a path into RunSettings, or one of the command's own options) and what --resume does with
+ * it. Parsing, --help, the checks of a new run and those of --resume all read this table, so a flag cannot
+ * be parsed yet missing from the help, or shape a run yet escape the resume check.
  */
+import fs from 'fs';
 import path from 'path';
 import { parseArgs } from 'util';
 import { ARCHS } from '../src/ssan/models/create-model';
@@ -41,7 +43,30 @@ const SECTIONS = {
   run: 'run',
 } as const;
 
+/** What the flags that set no run setting tell the command itself (each under its flag's name). */
+export interface CommandOptions {
+  workers?: number;
+  out?: string;
+  resume: boolean;
+  overwrite: boolean;
+  help: boolean;
+}
+
+/** The saved run a --resume continues, for the checks of a flag that takes a new value on resume. */
+export interface ResumedRun {
+  outDir: string;
+  epochsDone: number;
+}
+
+/**
+ * What --resume does with a flag: 'same' (a run setting must agree with the saved value: the default for a
+ * flag with a setting), 'any' (the flag changes how the run goes, not what it computes), or a check of a new
+ * value against the saved run, the value then replacing the saved one.
+ */
+export type OnResume = 'same' | 'any' | ((value: unknown, run: ResumedRun) => void);
+
 export interface Flag {
+  /** The flag's name; for a flag without a setting, also its key in CommandOptions. */
   name: string;
   /** The value's placeholder in the help ('N', 'DIR'); a switch has none. */
   arg?: string;
@@ -51,18 +76,43 @@ export interface Flag {
   /** The checked value; a wrong one is an error naming the flag. */
   parse?: (text: string) => unknown;
   /**
-   * Where the value goes. A flag with a setting shapes the run: on --resume it must agree with the saved
-   * value, unless changesOnResume.
+   * A check of a new run's setting only (--resume compares with the saved run instead), made before any
+   * data is read.
    */
+  checkNewRun?: (value: unknown, flags: ParsedFlags) => void;
+  /** Where the value goes: a run setting; without one, the command's option of the flag's name. */
   setting?: SettingPath;
   /** What a run whose checkpoint lacks the setting used (it was left to the model's default). */
   savedDefault?: unknown;
-  /** --resume takes a new value (the epoch total; the caller checks it against the epochs done). */
-  changesOnResume?: boolean;
+  /** What --resume does with the flag (see OnResume); for a flag with a setting, 'same' when left out. */
+  onResume?: OnResume;
 }
 
-/** A flag that sets a run setting, its checked value typed by where it goes. */
-function settingFlag<P extends SettingPath>(flag: Omit<Flag, 'setting' | 'parse'> & { arg: string; setting: P; parse: (text: string) => ValueAt<P> }): Flag {
+/** A flag that sets a run setting, its checked value typed by where it goes (and so its checks' argument). */
+function settingFlag<P extends SettingPath>(
+  flag: Omit<Flag, 'setting' | 'parse' | 'checkNewRun' | 'onResume'> & {
+    arg: string;
+    setting: P;
+    parse: (text: string) => ValueAt<P>;
+    checkNewRun?: (value: ValueAt<P>, flags: ParsedFlags) => void;
+    onResume?: 'same' | 'any' | ((value: ValueAt<P>, run: ResumedRun) => void);
+  },
+): Flag {
+  // The checks are only called with what parse returned, the setting's type.
+  return flag as Flag;
+}
+
+/**
+ * A flag for the command itself: its name is its option's, and a value flag's parse gives the option's type.
+ * It has no saved value for --resume to compare with ('any', or left out for --out, --resume and the like).
+ */
+function commandFlag<K extends keyof CommandOptions>(
+  flag: Omit<Flag, 'name' | 'setting' | 'parse' | 'checkNewRun' | 'onResume'> & {
+    name: K;
+    parse?: (text: string) => NonNullable<CommandOptions[K]>;
+    onResume?: 'any';
+  },
+): Flag {
   return flag;
 }
 
@@ -77,6 +127,9 @@ export const FLAGS: readonly Flag[] = [
   settingFlag({
     name: 'format', arg: 'F', section: 'data', help: `${DATA_FORMATS.join(' | ')} (default sthv1)`,
     setting: 'data.format', parse: (t) => choiceOption(t, 'format', DATA_FORMATS),
+    checkNewRun: (_format, flags) => {
+      if (given(flags, 'data.root') === undefined) throw new Error('--format needs --data (the synthetic set is sthv1)');
+    },
   }),
   settingFlag({
     name: 'arch', arg: 'A', section: 'model', help: `${ARCHS.join(' | ')} (default ssan)`,
@@ -113,6 +166,9 @@ export const FLAGS: readonly Flag[] = [
   settingFlag({
     name: 'pretrained', arg: 'FILE', section: 'model', help: 'ImageNet ResNet weights (safetensors with torchvision\'s names) for the backbone',
     setting: 'pretrained', parse: (t) => path.resolve(t),
+    checkNewRun: (file) => {
+      if (file !== undefined && !fs.existsSync(file)) throw new Error(`--pretrained ${file} does not exist`);
+    },
   }),
   settingFlag({
     name: 'resize', arg: 'N', section: 'input', help: `frames resized to N x N (default 256; ${syn.config.resize} on the synthetic set)`,
@@ -124,7 +180,12 @@ export const FLAGS: readonly Flag[] = [
   }),
   settingFlag({
     name: 'epochs', arg: 'N', section: 'training', help: `total epochs (default 80; ${syn.epochs} on the synthetic set); --resume takes a new total, at least the epochs done`,
-    setting: 'epochs', parse: (t) => intOption(t, 'epochs', 1), changesOnResume: true,
+    setting: 'epochs', parse: (t) => intOption(t, 'epochs', 1),
+    onResume: (epochs, run) => {
+      if (epochs < run.epochsDone) {
+        throw new Error(`--epochs ${epochs}: the run in ${run.outDir} has already done ${run.epochsDone} epochs; give at least ${run.epochsDone}`);
+      }
+    },
   }),
   settingFlag({
     name: 'batch', arg: 'N', section: 'training', help: 'clips per forward pass (default 8)',
@@ -155,11 +216,14 @@ export const FLAGS: readonly Flag[] = [
     setting: 'seed', parse: (t) => intOption(t, 'seed'),
   }),
   // Decoding threads change how fast batches come, not which: a resumed run may use any number.
-  { name: 'workers', arg: 'N', section: 'run', help: 'frame-decoding threads (default 1); --resume takes any number', parse: (t) => intOption(t, 'workers') },
-  { name: 'out', arg: 'DIR', section: 'run', help: 'checkpoints, metrics.jsonl and curves.png (default runs/<dataset>-<arch>)' },
-  { name: 'resume', section: 'run', help: 'continue the run in --out where it stopped, on its dataset and with its settings' },
-  { name: 'overwrite', section: 'run', help: 'start a new run in an --out that holds one, replacing it' },
-  { name: 'help', short: 'h', section: 'run', help: 'this text' },
+  commandFlag({
+    name: 'workers', arg: 'N', section: 'run', help: 'frame-decoding threads (default 1); --resume takes any number',
+    parse: (t) => intOption(t, 'workers'), onResume: 'any',
+  }),
+  commandFlag({ name: 'out', arg: 'DIR', section: 'run', help: 'checkpoints, metrics.jsonl and curves.png (default runs/<dataset>-<arch>)' }),
+  commandFlag({ name: 'resume', section: 'run', help: 'continue the run in --out where it stopped, on its dataset and with its settings' }),
+  commandFlag({ name: 'overwrite', section: 'run', help: 'start a new run in an --out that holds one, replacing it' }),
+  commandFlag({ name: 'help', short: 'h', section: 'run', help: 'this text' }),
 ];
 
 export interface GivenSetting {
@@ -167,14 +231,9 @@ export interface GivenSetting {
   value: unknown;
 }
 
-export interface ParsedFlags {
+export interface ParsedFlags extends CommandOptions {
   /** The given flags that set run settings, with their checked values, in the table's order. */
   settings: GivenSetting[];
-  workers?: number;
-  out?: string;
-  resume: boolean;
-  overwrite: boolean;
-  help: boolean;
 }
 
 /** The command line checked against the table; every value is checked here, before any data is read. */
@@ -183,24 +242,25 @@ export function parseFlags(argv: string[]): ParsedFlags {
     FLAGS.map((f) => [f.name, { type: f.arg ? ('string' as const) : ('boolean' as const), ...(f.short ? { short: f.short } : {}) }]),
   );
   const { values } = parseArgs({ args: argv, options, strict: true });
-  const text = (name: string): string | undefined => values[name] as string | undefined;
-  const parsed = (name: string): unknown => {
-    const flag = FLAGS.find((f) => f.name === name);
-    const t = text(name);
-    return t === undefined || !flag?.parse ? t : flag.parse(t);
-  };
   const settings: GivenSetting[] = [];
+  const command: Record<string, unknown> = {};
+  const checked = (flag: Flag, text: string): unknown => (flag.parse ? flag.parse(text) : text);
   for (const flag of FLAGS) {
-    if (flag.setting && text(flag.name) !== undefined) settings.push({ flag: flag as GivenSetting['flag'], value: parsed(flag.name) });
+    const text = values[flag.name];
+    if (flag.setting) {
+      if (typeof text === 'string') settings.push({ flag: flag as GivenSetting['flag'], value: checked(flag, text) });
+    } else {
+      // A switch is false when not given, a value flag undefined.
+      command[flag.name] = !flag.arg ? text === true : typeof text === 'string' ? checked(flag, text) : undefined;
+    }
   }
-  return {
-    settings,
-    workers: parsed('workers') as number | undefined,
-    out: text('out'),
-    resume: values.resume === true,
-    overwrite: values.overwrite === true,
-    help: values.help === true,
-  };
+  // commandFlag typed each command flag's name as an option and its parse by that option's type.
+  return { settings, ...(command as unknown as CommandOptions) };
+}
+
+/** The checks of a new run (see Flag.checkNewRun) of the given flags, in the table's order. */
+export function checkNewRun(flags: ParsedFlags): void {
+  for (const { flag, value } of flags.settings) flag.checkNewRun?.(value, flags);
 }
 
 /** The checked value of the flag that sets a setting, or undefined when it was not given. */
@@ -243,13 +303,25 @@ export interface Contradiction {
   saved: unknown;
 }
 
-/** The given flags whose value differs from the saved run's (flags that may change on resume aside). */
+/** The given flags whose value differs from the saved run's (those that may change on resume aside). */
 export function contradictions(given: GivenSetting[], saved: RunSettings): Contradiction[] {
   return given
-    .filter(({ flag }) => !flag.changesOnResume)
+    .filter(({ flag }) => (flag.onResume ?? 'same') === 'same')
     .map(({ flag, value }) => ({ flag, given: value, saved: getSetting(saved, flag.setting) ?? flag.savedDefault }))
     // Values are numbers, strings or lists of numbers (--decay-epochs): compared by their JSON.
     .filter((c) => JSON.stringify(c.given) !== JSON.stringify(c.saved));
+}
+
+/**
+ * The given flags that take a new value on --resume, each checked against the saved run (see OnResume):
+ * what applySettings writes over the saved settings.
+ */
+export function newOnResume(given: GivenSetting[], run: ResumedRun): GivenSetting[] {
+  return given.filter(({ flag, value }) => {
+    if (typeof flag.onResume !== 'function') return false;
+    flag.onResume(value, run);
+    return true;
+  });
 }
 
 /** A flag and its value as a user writes it ('--resize 20'), or 'no --pretrained' for a setting left out. */

@@ -20,7 +20,7 @@ import { readCheckpointInfo } from '../src/optim/checkpoint';
 import { type TrainRecipe, fit, formatPercent, paperRecipe, runFiles } from '../src/ssan/train';
 import { existingRunFiles } from '../src/ssan/train/run-files';
 import {
-  applySettings, asFlag, contradictions, flagHelp, given, parseFlags, ParsedFlags,
+  applySettings, asFlag, checkNewRun, contradictions, flagHelp, given, newOnResume, parseFlags, ParsedFlags,
 } from './train-sth-flags';
 import { SYNTHETIC_RUN } from './synthetic-run';
 import { CURVES_FILE, curvesAfterEachEpoch } from './epoch-curves';
@@ -50,10 +50,7 @@ async function main(): Promise<void> {
   const dataFlag = given(flags, 'data.root');
   const outDir = flags.out ?? path.join('runs', `${dataFlag === undefined ? 'synthetic' : path.basename(dataFlag)}-${given(flags, 'config.arch') ?? 'ssan'}`);
   checkOutDir(outDir, flags);
-  const pretrained = given(flags, 'pretrained');
-  if (pretrained !== undefined && !flags.resume && !fs.existsSync(pretrained)) {
-    throw new Error(`--pretrained ${pretrained} does not exist`);
-  }
+  if (!flags.resume) checkNewRun(flags);
 
   const { run, splits } = flags.resume ? resumedRun(outDir, flags, log) : newRun(flags, log);
 
@@ -124,12 +121,7 @@ function checkOutDir(outDir: string, flags: ParsedFlags): void {
 
 /** A new run: the data named by the flags, the defaults for it, and every given flag on top. */
 function newRun(flags: ParsedFlags, log: (line: string) => void) {
-  const dataFlag = given(flags, 'data.root');
-  const formatFlag = given(flags, 'data.format');
-  if (dataFlag === undefined && formatFlag !== undefined) {
-    throw new Error('--format needs --data (the synthetic set is sthv1)');
-  }
-  const splits = openTrainVal({ root: dataFlag, format: formatFlag, log });
+  const splits = openTrainVal({ root: given(flags, 'data.root'), format: given(flags, 'data.format'), log });
   const base: { config: Omit<ExperimentConfig, 'numClasses'>; recipe: Partial<TrainRecipe>; epochs: number } =
     splits.synthetic ? SYNTHETIC_RUN : { config: PAPER_CONFIG, recipe: { accumulate: 8 }, epochs: 80 };
   const draft = {
@@ -148,7 +140,8 @@ function newRun(flags: ParsedFlags, log: (line: string) => void) {
 
 /**
  * A resumed run: the settings saved in its checkpoint, on the dataset it recorded. A flag that
- * contradicts them, or a dataset whose splits changed, is an error; only the epoch total may change.
+ * contradicts them, or a dataset whose splits changed, is an error; the flags that may take a new value
+ * (the epoch total) are checked against the run and replace the saved values.
  */
 function resumedRun(outDir: string, flags: ParsedFlags, log: (line: string) => void) {
   const file = runFiles(outDir).last;
@@ -159,18 +152,15 @@ function resumedRun(outDir: string, flags: ParsedFlags, log: (line: string) => v
       `where this command says ${wrong.map((w) => asFlag(w.flag, w.given)).join(', ')}; ` +
       `drop ${wrong.map((w) => `--${w.flag.name}`).join(', ')} to continue the run (or start a new one: another --out, or --overwrite)`);
   }
-  const epochs = given(flags, 'epochs');
-  const done = readCheckpointInfo(file).epoch;
-  if (epochs !== undefined && epochs < done) {
-    throw new Error(`--epochs ${epochs}: the run in ${outDir} has already done ${done} epochs; give at least ${done}`);
-  }
+  const changed = newOnResume(flags.settings, { outDir, epochsDone: readCheckpointInfo(file).epoch });
   const splits = openRunData(saved.data, log);
   const changes = dataChanges({ classes: saved.config.numClasses, ...saved.data }, describeData(splits));
   if (changes.length > 0) {
     throw new Error(`--resume: the dataset in ${saved.data.root} changed since the run in ${outDir} started (${changes.join(', ')}); ` +
       'the run cannot continue on it: restore the dataset, or start a new run');
   }
-  const run: RunSettings = { ...saved, epochs: epochs ?? saved.epochs };
+  const run: RunSettings = structuredClone(saved);
+  applySettings(run, changed);
   return { run, splits };
 }
 
