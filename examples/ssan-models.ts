@@ -49,11 +49,11 @@ export function compareArchs(width = 8, size = 64, frames = 8): ArchRow[] {
  */
 function wakeAttention(model: ssan.TSN): void {
   for (const [name, m] of model.namedModules()) {
-    if (name.includes('.attention') && m instanceof nn.BatchNorm2d) nn.init.ones(m.weight as Tensor);
+    if (name.includes('.attention') && m instanceof nn.BatchNorm2d) nn.init.ones_(m.weight as Tensor);
   }
   // At their N(0, 0.01) init the attention maps are almost uniform; larger weights make them sharper.
   for (const [name, p] of model.namedParameters()) {
-    if (name.includes('.attention.') && p.ndim > 1) nn.init.normal(p, 0, 0.3);
+    if (name.includes('.attention.') && p.ndim > 1) nn.init.normal_(p, 0, 0.3);
   }
 }
 

@@ -127,7 +127,7 @@ function prepareSSA(s: SSASpec): Prepared {
   const block = new ssan.SSA(s.channels, { numSegments: s.segments });
   // γ starts at 0, which would send only zeros back into the attention.
   if (block.bn.weight === null) throw new Error('bench ssa: the SSA block\'s output BatchNorm has no weight (affine off)');
-  nn.init.normal(block.bn.weight);
+  nn.init.normal_(block.bn.weight);
   const shape = [s.clips * s.segments, s.channels, s.height, s.width];
   const x = randn(shape, { requiresGrad: true });
   const gy = randn(shape);

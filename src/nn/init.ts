@@ -1,7 +1,9 @@
 /**
- * Weight initialisation, as torch.nn.init: each function fills a tensor in place and returns it.
- * Random ones draw from `generator` (the seeded default generator unless given), so a seed fixes
- * every initial weight of a model. Nothing here is recorded for backward.
+ * Weight initialisation, as torch.nn.init: each function whose name ends in `_` fills a tensor in place
+ * and returns it (PyTorch's convention for in-place functions). Random ones draw from `generator` (the
+ * seeded default generator unless given), so a seed fixes every initial weight of a model. Nothing here
+ * is recorded for backward. The names without the underscore (`normal`, `zeros`, ...) are aliases kept
+ * for code written before the rename; see the end of the file.
  */
 import { Tensor } from '../tensor/tensor';
 import { formatShape } from '../tensor/shape';
@@ -84,7 +86,7 @@ function assertFloatTensor(t: Tensor, op: string): void {
 }
 
 /** Fills with U[a, b). */
-export function uniform(t: Tensor, a = 0, b = 1, generator: Generator = defaultGenerator): Tensor {
+export function uniform_(t: Tensor, a = 0, b = 1, generator: Generator = defaultGenerator): Tensor {
   assertFloatTensor(t, 'uniform');
   if (!(a <= b)) throw new Error(`uniform: expected a <= b; got a=${a}, b=${b}`);
   generator.fillUniform(t.data, a, b);
@@ -92,45 +94,45 @@ export function uniform(t: Tensor, a = 0, b = 1, generator: Generator = defaultG
 }
 
 /** Fills with N(mean, std²). */
-export function normal(t: Tensor, mean = 0, std = 1, generator: Generator = defaultGenerator): Tensor {
+export function normal_(t: Tensor, mean = 0, std = 1, generator: Generator = defaultGenerator): Tensor {
   assertFloatTensor(t, 'normal');
   if (!(std >= 0)) throw new Error(`normal: std must be non-negative; got ${std}`);
   generator.fillNormal(t.data, mean, std);
   return t;
 }
 
-export function constant(t: Tensor, value: number): Tensor {
+export function constant_(t: Tensor, value: number): Tensor {
   if (!(t instanceof Tensor)) throw new Error(`constant: expected a Tensor; got ${t === null ? 'null' : typeof t}`);
   t.data.fill(value);
   return t;
 }
 
-export function zeros(t: Tensor): Tensor {
-  return constant(t, 0);
+export function zeros_(t: Tensor): Tensor {
+  return constant_(t, 0);
 }
 
-export function ones(t: Tensor): Tensor {
-  return constant(t, 1);
+export function ones_(t: Tensor): Tensor {
+  return constant_(t, 1);
 }
 
 /**
  * Xavier / Glorot uniform: U[-bound, bound] with bound = gain * sqrt(6 / (fanIn + fanOut)), which keeps
  * the variance of activations and of gradients alike for a linear layer.
  */
-export function xavierUniform(t: Tensor, gain = 1, generator: Generator = defaultGenerator): Tensor {
+export function xavierUniform_(t: Tensor, gain = 1, generator: Generator = defaultGenerator): Tensor {
   assertFloatTensor(t, 'xavierUniform');
   if (t.numel() === 0) return t;
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   const bound = Math.sqrt(3) * gain * Math.sqrt(2 / (fanIn + fanOut));
-  return uniform(t, -bound, bound, generator);
+  return uniform_(t, -bound, bound, generator);
 }
 
 /** Xavier / Glorot normal: N(0, std²) with std = gain * sqrt(2 / (fanIn + fanOut)). */
-export function xavierNormal(t: Tensor, gain = 1, generator: Generator = defaultGenerator): Tensor {
+export function xavierNormal_(t: Tensor, gain = 1, generator: Generator = defaultGenerator): Tensor {
   assertFloatTensor(t, 'xavierNormal');
   if (t.numel() === 0) return t;
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
-  return normal(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)), generator);
+  return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)), generator);
 }
 
 /** The standard deviation He et al. prescribe: gain / sqrt(fan). */
@@ -146,33 +148,46 @@ function kaimingStd(t: Tensor, opts: KaimingOptions, op: string): number | null 
  * Kaiming / He normal: N(0, std²) with std = gain / sqrt(fan). Torchvision's ResNets use it on every
  * convolution with mode 'fan_out' and nonlinearity 'relu'.
  */
-export function kaimingNormal(t: Tensor, opts: KaimingOptions = {}): Tensor {
+export function kaimingNormal_(t: Tensor, opts: KaimingOptions = {}): Tensor {
   const std = kaimingStd(t, opts, 'kaimingNormal');
-  return std === null ? t : normal(t, 0, std, opts.generator);
+  return std === null ? t : normal_(t, 0, std, opts.generator);
 }
 
 /**
  * Kaiming / He uniform: U[-bound, bound] with bound = sqrt(3) * gain / sqrt(fan), the same variance as
- * kaimingNormal. PyTorch's default for Linear and Conv weights is this with a = sqrt(5), which works
+ * kaimingNormal_. PyTorch's default for Linear and Conv weights is this with a = sqrt(5), which works
  * out to bound = 1 / sqrt(fanIn).
  */
-export function kaimingUniform(t: Tensor, opts: KaimingOptions = {}): Tensor {
+export function kaimingUniform_(t: Tensor, opts: KaimingOptions = {}): Tensor {
   const std = kaimingStd(t, opts, 'kaimingUniform');
   if (std === null) return t;
   const bound = Math.sqrt(3) * std;
-  return uniform(t, -bound, bound, opts.generator);
+  return uniform_(t, -bound, bound, opts.generator);
 }
 
 /**
- * PyTorch's default for Linear and ConvNd: the weight from kaimingUniform with a = sqrt(5), which is
+ * PyTorch's default for Linear and ConvNd: the weight from kaimingUniform_ with a = sqrt(5), which is
  * U(±1/sqrt(fanIn)), and the bias from U(±1/sqrt(fanIn)) too, so outputs start at a scale that does not
  * depend on fanIn.
  */
 export function defaultWeightAndBias(weight: Tensor, bias: Tensor | null, generator: Generator = defaultGenerator): void {
-  kaimingUniform(weight, { a: Math.sqrt(5), generator });
+  kaimingUniform_(weight, { a: Math.sqrt(5), generator });
   if (bias) {
     const [fanIn] = calculateFanInAndFanOut(weight);
     const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-    uniform(bias, -bound, bound, generator);
+    uniform_(bias, -bound, bound, generator);
   }
 }
+
+// ------------------------------------------------------------------ the names before the rename
+
+/**
+ * Aliases: each in-place function under its name from before it took PyTorch's trailing underscore
+ * (`init.normal` is `init.normal_`). Kept so that code written against the old names still runs; new
+ * code uses the underscored names.
+ */
+export {
+  uniform_ as uniform, normal_ as normal, constant_ as constant, zeros_ as zeros, ones_ as ones,
+  xavierUniform_ as xavierUniform, xavierNormal_ as xavierNormal, kaimingNormal_ as kaimingNormal,
+  kaimingUniform_ as kaimingUniform,
+};

@@ -25,6 +25,7 @@
 import { Tensor } from '../tensor/tensor';
 import { convert } from '../tensor/dtype';
 import { formatShape, shapesEqual } from '../tensor/shape';
+import { describeValue } from '../tensor/plain-values';
 import { Parameter } from './parameter';
 import { StateDict } from './state-dict';
 import { indentTail } from './repr';
@@ -45,13 +46,6 @@ export interface LoadStateDictResult {
 export interface RegisterBufferOptions {
   /** Whether the buffer is part of the state dict (default true). */
   persistent?: boolean;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (value instanceof Tensor) return `a Tensor of shape ${formatShape(value.shape)}`;
-  if (typeof value === 'object') return `a ${(value as object).constructor?.name ?? 'object'}`;
-  return typeof value;
 }
 
 function joinName(prefix: string, name: string): string {
@@ -90,7 +84,7 @@ export abstract class Module {
     if (taken) {
       throw new Error(
         `${this.constructor.name}.register${kind}: '${name}' is already used by ` +
-          `${this.bufferTable.has(name) ? 'a buffer' : describe(current)}`,
+          `${this.bufferTable.has(name) ? 'a buffer' : describeValue(current)}`,
       );
     }
   }
@@ -101,7 +95,7 @@ export abstract class Module {
     if (param !== null && !(param instanceof Parameter)) {
       throw new Error(
         `${this.constructor.name}.registerParameter: '${name}' must be a Parameter (wrap the tensor in ` +
-          `new Parameter(t)) or null; got ${describe(param)}`,
+          `new Parameter(t)) or null; got ${describeValue(param)}`,
       );
     }
     this.checkFree('Parameter', name, (v) => v instanceof Parameter);
@@ -113,7 +107,7 @@ export abstract class Module {
   registerModule<M extends Module | null>(name: string, module: M): M {
     this.checkName('Module', name);
     if (module !== null && !(module instanceof Module)) {
-      throw new Error(`${this.constructor.name}.registerModule: '${name}' must be a Module or null; got ${describe(module)}`);
+      throw new Error(`${this.constructor.name}.registerModule: '${name}' must be a Module or null; got ${describeValue(module)}`);
     }
     this.checkFree('Module', name, (v) => v instanceof Module);
     this.defineField(name, module);
@@ -132,7 +126,7 @@ export abstract class Module {
   registerBuffer<T extends Tensor | null>(name: string, tensor: T, opts: RegisterBufferOptions = {}): T {
     this.checkName('Buffer', name);
     if (tensor !== null && !(tensor instanceof Tensor)) {
-      throw new Error(`${this.constructor.name}.registerBuffer: '${name}' must be a Tensor or null; got ${describe(tensor)}`);
+      throw new Error(`${this.constructor.name}.registerBuffer: '${name}' must be a Tensor or null; got ${describeValue(tensor)}`);
     }
     if (name in this) {
       throw new Error(`${this.constructor.name}.registerBuffer: '${name}' is already a field of the module`);
@@ -334,7 +328,7 @@ export abstract class Module {
   loadStateDict(stateDict: StateDict, opts: LoadStateDictOptions = {}): LoadStateDictResult {
     const strict = opts.strict ?? true;
     if (stateDict === null || typeof stateDict !== 'object') {
-      throw new Error(`${this.constructor.name}.loadStateDict: expected an object of tensors by name; got ${describe(stateDict)}`);
+      throw new Error(`${this.constructor.name}.loadStateDict: expected an object of tensors by name; got ${describeValue(stateDict)}`);
     }
     const targets = new Map(this.stateEntries(''));
     const missingKeys: string[] = [];
@@ -347,7 +341,7 @@ export abstract class Module {
       }
       const source: unknown = stateDict[key];
       if (!(source instanceof Tensor)) {
-        problems.push(`${key}: expected a Tensor, got ${describe(source)}`);
+        problems.push(`${key}: expected a Tensor, got ${describeValue(source)}`);
       } else if (!shapesEqual(source.shape, target.shape)) {
         problems.push(`${key}: shape ${formatShape(source.shape)} in the state dict, ${formatShape(target.shape)} in the model`);
       } else {

@@ -18,6 +18,7 @@ import { randomBytes } from 'crypto';
 import { Tensor } from '../tensor/tensor';
 import { formatShape, numel } from '../tensor/shape';
 import type { TypedArray } from '../tensor/dtype';
+import { describeKind } from '../tensor/plain-values';
 import type { StateDict } from './state-dict';
 
 /** The element types this reader understands: the first four are also written. */
@@ -126,21 +127,15 @@ function jsonObject(pairs: [string, string][]): string {
 
 function checkMetadata(metadata: unknown, where: string): SafetensorsMetadata {
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
-    throw new Error(`${where}: ${METADATA_KEY} must be an object of string values; got ${describe(metadata)}`);
+    throw new Error(`${where}: ${METADATA_KEY} must be an object of string values; got ${describeKind(metadata)}`);
   }
   for (const [key, value] of Object.entries(metadata)) {
     if (typeof value !== 'string') {
-      throw new Error(`${where}: ${METADATA_KEY} value for key ${JSON.stringify(key)} is ${describe(value)}; ` +
+      throw new Error(`${where}: ${METADATA_KEY} value for key ${JSON.stringify(key)} is ${describeKind(value)}; ` +
         'safetensors metadata maps strings to strings');
     }
   }
   return metadata as SafetensorsMetadata;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return `a ${typeof value}`;
 }
 
 /**
@@ -155,7 +150,7 @@ export function encodeSafetensors(
 ): Uint8Array {
   const op = 'encodeSafetensors';
   const items = Object.entries(tensors).map(([name, t]) => {
-    if (!(t instanceof Tensor)) throw new Error(`${op}: entry ${JSON.stringify(name)} is ${describe(t)}, not a Tensor`);
+    if (!(t instanceof Tensor)) throw new Error(`${op}: entry ${JSON.stringify(name)} is ${describeKind(t)}, not a Tensor`);
     if (name === METADATA_KEY) throw new Error(`${op}: ${METADATA_KEY} is reserved for metadata; rename that tensor`);
     return { name, t, dtype: storageDType(name, t, options) };
   });
@@ -225,7 +220,7 @@ function isNonNegativeInteger(v: unknown): v is number {
 function parseEntry(name: string, raw: unknown, where: string): SafetensorsEntry {
   const at = `${where}: tensor ${JSON.stringify(name)}`;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new Error(`${at}: header entry is ${describe(raw)}; expected { dtype, shape, data_offsets }`);
+    throw new Error(`${at}: header entry is ${describeKind(raw)}; expected { dtype, shape, data_offsets }`);
   }
   const { dtype, shape, data_offsets: offsets } = raw as Record<string, unknown>;
   if (typeof dtype !== 'string' || !Object.prototype.hasOwnProperty.call(DTYPE_INFO, dtype)) {
@@ -266,7 +261,7 @@ function parseHeader(headerBytes: Uint8Array, dataBytes: number, where: string):
     throw new Error(`${where}: header is not valid JSON (${(e as Error).message})`);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new Error(`${where}: header is ${describe(json)}; expected a JSON object of tensor entries`);
+    throw new Error(`${where}: header is ${describeKind(json)}; expected a JSON object of tensor entries`);
   }
 
   let metadata: SafetensorsMetadata = {};

@@ -18,6 +18,7 @@
 import { Tensor } from '../tensor/tensor';
 import { formatShape, shapesEqual } from '../tensor/shape';
 import { defaultGenerator, GeneratorState } from '../tensor/random';
+import { describeKind, isPlainObject } from '../tensor/plain-values';
 import { loadSafetensors, readSafetensorsHeader, saveSafetensors, SafetensorsMetadata } from '../nn/safetensors';
 import type { StateDict } from '../nn/state-dict';
 
@@ -84,19 +85,6 @@ const MAX_LISTED = 8;
 
 // ---------------------------------------------------------------- state objects <-> JSON + tensors
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-function kind(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return `a ${(value as object).constructor?.name ?? 'object'}`;
-  return `a ${typeof value}`;
-}
-
 /**
  * The JSON skeleton of a state value; its tensors go into `tensors` under `path` (their dotted path).
  * Non-finite numbers (a plateau scheduler's initial best of Infinity) are tagged, since JSON has none.
@@ -124,7 +112,7 @@ function separateTensors(value: unknown, path: string, tensors: StateDict, what:
     }
     return Object.fromEntries(entries);
   }
-  throw new Error(`saveCheckpoint: the ${what} state holds ${kind(value)} at ${path}; ` +
+  throw new Error(`saveCheckpoint: the ${what} state holds ${describeKind(value)} at ${path}; ` +
     'a state can hold numbers, strings, booleans, null, arrays, plain objects and Tensors');
 }
 

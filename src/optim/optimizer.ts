@@ -13,7 +13,8 @@ import { Tensor } from '../tensor/tensor';
 import { DType, convert, isFloat } from '../tensor/dtype';
 import { formatShape, shapesEqual } from '../tensor/shape';
 import { enableGrad } from '../autograd/grad-mode';
-import { describeValue, isNumberArray, isPlainObject, sameKind } from './state-checks';
+import { describeValue, isRecord, withoutUndefined } from '../tensor/plain-values';
+import { isNumberArray, sameKind } from './state-checks';
 
 /** A hyperparameter: what JSON can carry (the state dict's groups are written as JSON metadata). */
 export type HyperparameterValue = number | boolean | string | null | readonly number[];
@@ -72,10 +73,6 @@ export interface OptimizerStateDict {
   paramGroups: ParamGroupStateDict[];
 }
 
-function withoutUndefined(options: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-}
-
 function copyHyperparameter(value: unknown): unknown {
   return Array.isArray(value) ? [...value] : value;
 }
@@ -107,7 +104,7 @@ export abstract class Optimizer<
     if (items.length === 0) throw new Error(`${name}: got an empty parameter list`);
     if (items.every((x) => x instanceof Tensor)) {
       this.addParamGroup({ params: items as Tensor[] } as unknown as ParamGroupOptions<H>);
-    } else if (items.every((x) => isPlainObject(x) && 'params' in x)) {
+    } else if (items.every((x) => isRecord(x) && 'params' in x)) {
       for (const group of items as ParamGroupOptions<H>[]) this.addParamGroup(group);
     } else {
       throw new Error(`${name}: params must be all tensors or all parameter groups ({ params, ... }), not a mix`);
@@ -237,7 +234,7 @@ export abstract class Optimizer<
    */
   loadStateDict(stateDict: OptimizerStateDict): void {
     const where = `${this.constructor.name}.loadStateDict`;
-    if (!isPlainObject(stateDict) || !isPlainObject(stateDict.state) || !Array.isArray(stateDict.paramGroups)) {
+    if (!isRecord(stateDict) || !isRecord(stateDict.state) || !Array.isArray(stateDict.paramGroups)) {
       throw new Error(`${where}: expected { state: {...}, paramGroups: [...] }; got ${describeValue(stateDict)}`);
     }
     const saved = stateDict.paramGroups as unknown[];
@@ -248,7 +245,7 @@ export abstract class Optimizer<
     const paramOf = new Map<number, { param: Tensor; group: number }>();
     const newHyperparameters = saved.map((g, gi) => {
       const current = this.paramGroups[gi];
-      if (!isPlainObject(g) || !isNumberArray(g.params)) {
+      if (!isRecord(g) || !isNumberArray(g.params)) {
         throw new Error(`${where}: paramGroups[${gi}] must be an object with a params array of indices; got ${describeValue(g)}`);
       }
       if (g.params.length !== current.params.length) {
@@ -305,7 +302,7 @@ export abstract class Optimizer<
 
   /** A saved parameter state (tensors copied into the parameter's dtype), checked against the expected keys and shapes. */
   private checkSavedParamState(entry: unknown, param: Tensor, hyperparameters: H, where: string): S {
-    if (!isPlainObject(entry)) throw new Error(`${where} must be an object; got ${describeValue(entry)}`);
+    if (!isRecord(entry)) throw new Error(`${where} must be an object; got ${describeValue(entry)}`);
     const { tensors, numbers } = this.stateKeys(hyperparameters);
     const expected = [...tensors, ...numbers];
     for (const key of Object.keys(entry)) {

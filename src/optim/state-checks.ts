@@ -1,29 +1,18 @@
 /**
  * Small checks shared by the optimizers' and schedulers' loadStateDict: a state dict comes from a file,
- * so every field is checked for the kind of value it must hold before anything is changed.
+ * so every field is checked for the kind of value it must hold before anything is changed. Values are
+ * described, and records recognised, by the helpers of tensor/plain-values.
  */
+import { describeValue, isRecord } from '../tensor/plain-values';
 
 /** What JSON can carry: the non-tensor part of every state dict in this folder is made of these. */
 export type JsonValue = number | boolean | string | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
-/** The kind of a value, as error messages name it. */
-export function kindOf(value: unknown): string {
+/** The kind of a value, for comparing two: 'null', 'array', or what typeof says. */
+function kindOf(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
   return typeof value;
-}
-
-/** A short description of a value for an error message: its kind, and the value when it is small. */
-export function describeValue(value: unknown): string {
-  const kind = kindOf(value);
-  if (kind === 'number' || kind === 'boolean') return `${kind} ${String(value)}`;
-  if (kind === 'string') return `string ${JSON.stringify(value)}`;
-  if (kind === 'array') return `array of length ${(value as unknown[]).length}`;
-  return kind;
-}
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export function isNumberArray(value: unknown): value is number[] {
@@ -55,7 +44,7 @@ export function checkNumberArray(value: unknown, length: number, what: string): 
 
 /** Copies the option values of a state dict after checking that they match the current ones in keys and kinds. */
 export function checkOptionsLike<O extends Record<string, unknown>>(value: unknown, current: O, what: string): O {
-  if (!isPlainObject(value)) throw new Error(`${what} must be an object; got ${describeValue(value)}`);
+  if (!isRecord(value)) throw new Error(`${what} must be an object; got ${describeValue(value)}`);
   const expected = Object.keys(current).sort();
   const given = Object.keys(value).sort();
   if (expected.join() !== given.join()) {

@@ -142,7 +142,7 @@ describe('Module: modes, gradients, apply', () => {
     expect(net.apply((m) => seen.push(m.constructor.name))).toBe(net);
     expect(seen).toEqual(['Linear', 'ReLU', 'Dropout', 'Sequential', 'Linear', 'Net']);
     net.apply((m) => {
-      if (m instanceof Linear) nn.init.constant(m.weight, 0.5);
+      if (m instanceof Linear) nn.init.constant_(m.weight, 0.5);
     });
     expect(values(net.last.weight).every((v) => v === 0.5)).toBe(true);
   });

@@ -67,15 +67,15 @@ abstract class BatchNormNd extends Module {
   }
 
   resetRunningStats(): void {
-    if (this.runningMean) init.zeros(this.runningMean);
-    if (this.runningVar) init.ones(this.runningVar);
-    if (this.numBatchesTracked) init.zeros(this.numBatchesTracked);
+    if (this.runningMean) init.zeros_(this.runningMean);
+    if (this.runningVar) init.ones_(this.runningVar);
+    if (this.numBatchesTracked) init.zeros_(this.numBatchesTracked);
   }
 
   resetParameters(): void {
     this.resetRunningStats();
-    if (this.weight) init.ones(this.weight);
-    if (this.bias) init.zeros(this.bias);
+    if (this.weight) init.ones_(this.weight);
+    if (this.bias) init.zeros_(this.bias);
   }
 
   /** The input ranks this layer accepts, e.g. [4] for BatchNorm2d. */

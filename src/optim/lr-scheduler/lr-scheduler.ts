@@ -9,7 +9,8 @@
  * a warm-up that counts iterations).
  */
 import type { Optimizer } from '../optimizer';
-import { JsonValue, checkCount, checkNumberArray, checkOptionsLike, describeValue, isPlainObject } from '../state-checks';
+import { describeValue, isRecord } from '../../tensor/plain-values';
+import { JsonValue, checkCount, checkNumberArray, checkOptionsLike } from '../state-checks';
 
 /** A scheduler's options: numbers and arrays of numbers, so that its state dict is JSON. */
 export type SchedulerOptions = Record<string, number | number[]>;
@@ -83,7 +84,7 @@ export abstract class LRScheduler<O extends SchedulerOptions = SchedulerOptions>
    */
   loadStateDict(stateDict: SchedulerStateDict): void {
     const where = `${this.constructor.name}.loadStateDict`;
-    if (!isPlainObject(stateDict)) throw new Error(`${where}: expected an object; got ${describeValue(stateDict)}`);
+    if (!isRecord(stateDict)) throw new Error(`${where}: expected an object; got ${describeValue(stateDict)}`);
     const groups = this.baseLrs.length;
     const lastEpoch = checkCount(stateDict.lastEpoch, `${where}: lastEpoch`);
     const baseLrs = checkNumberArray(stateDict.baseLrs, groups, `${where}: baseLrs`);

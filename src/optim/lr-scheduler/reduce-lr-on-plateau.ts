@@ -8,9 +8,8 @@
  * and the next `cooldown` epochs are not counted as bad.
  */
 import type { Optimizer } from '../optimizer';
-import {
-  checkCount, checkNumberArray, checkOptionsLike, describeValue, isPlainObject,
-} from '../state-checks';
+import { describeValue, isRecord } from '../../tensor/plain-values';
+import { checkCount, checkNumberArray, checkOptionsLike } from '../state-checks';
 import type { SchedulerStateDict } from './lr-scheduler';
 import { checkBetween, checkInteger } from './lr-scheduler';
 
@@ -152,7 +151,7 @@ export class ReduceLROnPlateau {
   /** Restores a state dict from a ReduceLROnPlateau over the same number of groups; throws and changes nothing on a mismatch. */
   loadStateDict(stateDict: SchedulerStateDict): void {
     const where = 'ReduceLROnPlateau.loadStateDict';
-    if (!isPlainObject(stateDict)) throw new Error(`${where}: expected an object; got ${describeValue(stateDict)}`);
+    if (!isRecord(stateDict)) throw new Error(`${where}: expected an object; got ${describeValue(stateDict)}`);
     const groups = this.options.minLrs.length;
     const options = checkOptionsLike(stateDict.options, this.options, `${where}: options`);
     checkPlateauOptions(options, groups, `${where}: options`);

@@ -22,7 +22,7 @@
  * waiting for a plateau that its budget has no room for.
  */
 import type { Optimizer } from '../optimizer';
-import { describeValue, isPlainObject } from '../state-checks';
+import { describeValue, isRecord } from '../../tensor/plain-values';
 import type { SchedulerStateDict } from './lr-scheduler';
 import { LinearLR } from './linear-lr';
 import { ReduceLROnPlateau } from './reduce-lr-on-plateau';
@@ -83,7 +83,7 @@ export class WarmupThenPlateau {
   /** Restores both schedulers; if either part does not fit, throws with both left as they were. */
   loadStateDict(stateDict: SchedulerStateDict): void {
     const where = 'WarmupThenPlateau.loadStateDict';
-    if (!isPlainObject(stateDict) || !isPlainObject(stateDict.warmup) || !isPlainObject(stateDict.plateau)) {
+    if (!isRecord(stateDict) || !isRecord(stateDict.warmup) || !isRecord(stateDict.plateau)) {
       throw new Error(`${where}: expected { warmup: {...}, plateau: {...}, lastLr: [...] }; got ${describeValue(stateDict)}`);
     }
     const lastLr = stateDict.lastLr;

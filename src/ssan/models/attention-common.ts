@@ -104,8 +104,8 @@ export function checkInitStd(op: string, initStd: number): void {
  */
 export function embeddingConv2d(inChannels: number, outChannels: number, initStd = EMBEDDING_INIT_STD): Conv2d {
   const conv = new Conv2d(inChannels, outChannels, 1);
-  init.normal(conv.weight, 0, initStd);
-  if (conv.bias) init.zeros(conv.bias);
+  init.normal_(conv.weight, 0, initStd);
+  if (conv.bias) init.zeros_(conv.bias);
   return conv;
 }
 
@@ -114,8 +114,8 @@ export function temporalConv3d(inChannels: number, outChannels: number, temporal
   const conv = new Conv3d(inChannels, outChannels, [temporalKernel, 1, 1], {
     padding: [(temporalKernel - 1) / 2, 0, 0],
   });
-  init.normal(conv.weight, 0, initStd);
-  if (conv.bias) init.zeros(conv.bias);
+  init.normal_(conv.weight, 0, initStd);
+  if (conv.bias) init.zeros_(conv.bias);
   return conv;
 }
 
@@ -141,7 +141,7 @@ export function checkOutInit(op: string, outInit: number): void {
  */
 export function outputBatchNorm(channels: number, outInit = OUT_INIT): BatchNorm2d {
   const bn = new BatchNorm2d(channels);
-  if (bn.weight) init.constant(bn.weight, outInit);
-  if (bn.bias) init.zeros(bn.bias);
+  if (bn.weight) init.constant_(bn.weight, outInit);
+  if (bn.bias) init.zeros_(bn.bias);
   return bn;
 }

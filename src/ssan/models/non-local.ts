@@ -19,7 +19,9 @@ import {
   AttentionMaps, AttnScale, EMBEDDING_INIT_STD, attend, checkBlockOptions, checkInitStd, checkOutInit, embeddingConv2d,
   OUT_INIT, outputBatchNorm, splitClips,
 } from './attention-common';
-import { SeparableConfig, SeparableLayers, buildSeparableLayers, separableForward, separableOwnMacs } from './separable';
+import {
+  SeparableConfig, SeparableLayers, buildSeparableLayers, registerSeparableLayers, separableForward, separableOwnMacs,
+} from './separable';
 
 export type NonLocalKind = '3d' | '2d' | '1d' | '2d1d';
 const KINDS: readonly NonLocalKind[] = ['3d', '2d', '1d', '2d1d'];
@@ -53,7 +55,7 @@ export class NonLocal extends Module {
   readonly g: Conv2d | null = null;
   // '2d1d' stacked: two whole blocks, 2D (`spatial`) then 1D (`temporal`).
   readonly spatial: NonLocal | null = null;
-  // '2d1d' fused: the separable layers (see separable.ts).
+  // '2d1d' fused: the separable layers (see separable.ts), filled by registerSeparableLayers.
   readonly query: Conv2d | null = null;
   readonly key: Conv2d | null = null;
   readonly value: Conv2d | null = null;
@@ -108,13 +110,7 @@ export class NonLocal extends Module {
       };
       const layers = buildSeparableLayers(channels, this.innerChannels, config, { initStd, outInit });
       this.fused = { config, layers };
-      this.query = layers.query;
-      this.key = layers.key;
-      this.value = layers.value;
-      this.temporal = layers.temporal;
-      this.temporalValue = layers.temporalValue;
-      this.out = layers.out;
-      this.bn = layers.bn;
+      registerSeparableLayers(this, layers);
     } else {
       this.theta = embeddingConv2d(channels, this.innerChannels, initStd);
       this.phi = embeddingConv2d(channels, this.innerChannels, initStd);

@@ -218,15 +218,15 @@ export class ResNet extends Module {
   private initWeights(zeroInitResidual: boolean): void {
     for (const m of this.modules()) {
       if (m instanceof Conv2d) {
-        init.kaimingNormal(m.weight, { mode: 'fan_out', nonlinearity: 'relu' });
+        init.kaimingNormal_(m.weight, { mode: 'fan_out', nonlinearity: 'relu' });
       } else if (m instanceof BatchNorm2d) {
-        if (m.weight) init.ones(m.weight);
-        if (m.bias) init.zeros(m.bias);
+        if (m.weight) init.ones_(m.weight);
+        if (m.bias) init.zeros_(m.bias);
       }
     }
     if (zeroInitResidual) {
       for (const m of this.modules()) {
-        if ((m instanceof Bottleneck || m instanceof BasicBlock) && m.lastBn.weight) init.zeros(m.lastBn.weight);
+        if ((m instanceof Bottleneck || m instanceof BasicBlock) && m.lastBn.weight) init.zeros_(m.lastBn.weight);
       }
     }
   }

@@ -14,6 +14,7 @@
  *   output: x + BN(W_z(Y))
  */
 import { Tensor } from '../../tensor/tensor';
+import { Module } from '../../nn/module';
 import { BatchNorm2d, Conv2d, Conv3d } from '../../nn/layers';
 import {
   AttentionMaps, AttnScale, attend, checkBlockOptions, embeddingConv2d, splitClips, temporalConv3d,
@@ -92,6 +93,15 @@ export function buildSeparableLayers(
     out: embeddingConv2d(inner, channels, initStd),
     bn: outputBatchNorm(channels, outInit),
   };
+}
+
+/**
+ * Makes the layers children of `block` (SSA, or NonLocal's fused 2D+1D block) under their names here,
+ * which are their state-dict prefixes (query.weight, ..., bn.running_var). The block declares the seven
+ * fields for their types; this is the one place that fills them.
+ */
+export function registerSeparableLayers(block: Module, layers: SeparableLayers): void {
+  for (const [name, layer] of Object.entries(layers)) block.registerModule(name, layer);
 }
 
 /** [N·T, C', H, W] or [N·T, C', P] frames -> [N, C', T, H, W], the layout a Conv3d over time reads. */

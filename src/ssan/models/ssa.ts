@@ -16,8 +16,8 @@ import { Module } from '../../nn/module';
 import { BatchNorm2d, Conv2d, Conv3d } from '../../nn/layers';
 import { AttentionMaps, AttnScale, EMBEDDING_INIT_STD, OUT_INIT, checkInitStd, checkOutInit } from './attention-common';
 import {
-  CamStyle, SeparableConfig, TemporalValue, buildSeparableLayers, checkSeparableConfig, separableForward,
-  separableOwnMacs,
+  CamStyle, SeparableConfig, TemporalValue, buildSeparableLayers, checkSeparableConfig, registerSeparableLayers,
+  separableForward, separableOwnMacs,
 } from './separable';
 
 export interface SSAOptions {
@@ -64,14 +64,15 @@ export function ssaConfig(opts: SSAOptions): SeparableConfig {
 }
 
 export class SSA extends Module {
-  readonly query: Conv2d;
-  readonly key: Conv2d;
-  readonly value: Conv2d;
-  readonly temporal: Conv3d;
-  readonly temporalValue: Conv3d | null;
+  // The separable layers (see SeparableLayers), filled by registerSeparableLayers.
+  readonly query!: Conv2d;
+  readonly key!: Conv2d;
+  readonly value!: Conv2d;
+  readonly temporal!: Conv3d;
+  readonly temporalValue!: Conv3d | null;
   /** W_z: back from C' to C channels. */
-  readonly out: Conv2d;
-  readonly bn: BatchNorm2d;
+  readonly out!: Conv2d;
+  readonly bn!: BatchNorm2d;
   readonly config: Readonly<SeparableConfig>;
   /** C', the embedding width. */
   readonly innerChannels: number;
@@ -88,14 +89,7 @@ export class SSA extends Module {
     const outInit = opts?.outInit ?? OUT_INIT;
     checkOutInit('SSA', outInit);
     this.config = config;
-    const layers = buildSeparableLayers(channels, this.innerChannels, config, { initStd, outInit });
-    this.query = layers.query;
-    this.key = layers.key;
-    this.value = layers.value;
-    this.temporal = layers.temporal;
-    this.temporalValue = layers.temporalValue;
-    this.out = layers.out;
-    this.bn = layers.bn;
+    registerSeparableLayers(this, buildSeparableLayers(channels, this.innerChannels, config, { initStd, outInit }));
     this.keepAttention = opts?.keepAttention ?? false;
   }
 

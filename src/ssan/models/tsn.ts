@@ -47,8 +47,8 @@ export class TSN extends Module {
     this.dropout = new Dropout(dropout);
     this.fc = new Linear(backbone.numFeatures, numClasses);
     // A small init keeps the first logits near zero, so the pretrained features are not disturbed early.
-    init.normal(this.fc.weight, 0, 0.001);
-    if (this.fc.bias) init.zeros(this.fc.bias);
+    init.normal_(this.fc.weight, 0, 0.001);
+    if (this.fc.bias) init.zeros_(this.fc.bias);
     this.numSegments = numSegments;
     this.numClasses = numClasses;
   }

@@ -13,7 +13,7 @@ import { ClipLoader } from '../data/loader';
 import type { DataFormat } from '../data/open-split';
 import { readCheckpointInfo } from '../../optim/checkpoint';
 import { type TrainRecipe, paperRecipe } from './recipe';
-import { withoutUndefined } from './without-undefined';
+import { withoutUndefined } from '../../tensor/plain-values';
 import { openTrainVal, SYNTHETIC_ROOT, TrainValSplits } from './datasets';
 import type { ClipTransform } from '../data/transforms';
 import type { VideoSplit } from '../data/types';

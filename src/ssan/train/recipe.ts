@@ -11,7 +11,7 @@ import { paramGroupsNoDecay } from '../../optim/param-groups';
 import { LinearLR } from '../../optim/lr-scheduler/linear-lr';
 import { ReduceLROnPlateau } from '../../optim/lr-scheduler/reduce-lr-on-plateau';
 import { WarmupThenPlateau } from '../../optim/lr-scheduler/warmup-then-plateau';
-import { withoutUndefined } from './without-undefined';
+import { withoutUndefined } from '../../tensor/plain-values';
 
 export interface TrainRecipe {
   /** Clips per forward pass. */

@@ -13,6 +13,7 @@ import path from 'path';
 import { lineError, readJsonFile } from '../../data/text-file';
 import { CaptionSampler, type CaptionSamplerOptions } from './caption-sampler';
 import { readCsvTable } from './csv-table';
+import { isRecord } from '../../../tensor/plain-values';
 import { jsonValueError } from './json-path';
 
 export const MSRVTT_FILES = Object.freeze({
@@ -60,9 +61,6 @@ export interface MsrvttReadOptions {
   /** Told about what was skipped (blank captions) or looks wrong without stopping the read. */
   onWarning?: (message: string) => void;
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Reads MSRVTT_data.json; a malformed entry is an Error with its JSON path and line. */
 export function readMsrvttData(file: string, options: MsrvttReadOptions = {}): MsrvttData {

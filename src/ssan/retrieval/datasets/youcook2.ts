@@ -4,6 +4,7 @@
  * segment. HowTo100M evaluates on the validation clips, since the test sentences are not public.
  */
 import path from 'path';
+import { isRecord } from '../../../tensor/plain-values';
 import { readJsonFile } from '../../data/text-file';
 import { jsonValueError, type JsonPath } from './json-path';
 
@@ -33,9 +34,6 @@ export interface Youcook2Options {
   /** The annotation file, absolute or relative to the root (default YOUCOOK2_ANNOTATIONS). */
   annotationsFile?: string;
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * The clips of one subset, videos in file order and each video's segments in its order. Every entry of
