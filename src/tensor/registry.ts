@@ -1,6 +1,7 @@
 /**
  * The kernel registry. An op validates its arguments, then asks `kernel(name, dtype)` for the
- * implementation of the active backend and calls it. Three backends exist:
+ * implementation of the active backend and calls it; every kernel's TypeScript reference lives in
+ * ./kernels/ and is listed in KernelTable and KERNEL_GRADIENTS below. Three backends exist:
  *
  * - `ts`: plain TypeScript, the readable reference and the ground truth for every kernel, and the
  *   only one that runs float64 (gradient checks) and int32.
@@ -29,6 +30,8 @@ import {
 } from './kernels/unary';
 import { ArgReduceArgs, ReduceArgs, ReduceBackwardArgs, argReduce, reduce, reduceBackward } from './kernels/reduce';
 import { SoftmaxArgs, SoftmaxBackwardArgs, softmax, softmaxBackward } from './kernels/softmax';
+import { StridedCopyArgs, stridedCopy } from './kernels/strided';
+import { RegionCopy, copyRegion } from './kernels/region';
 import { cpuBackend } from './backends/cpu';
 import { gpuBackend } from './backends/gpu';
 
@@ -59,6 +62,8 @@ export interface KernelTable {
   argReduce(args: ArgReduceArgs): void;
   softmax(args: SoftmaxArgs): void;
   softmaxBackward(args: SoftmaxBackwardArgs): void;
+  stridedCopy(args: StridedCopyArgs): void;
+  copyRegion(args: RegionCopy): void;
 }
 
 export type KernelName = keyof KernelTable;
@@ -97,6 +102,9 @@ export const KERNEL_GRADIENTS: Record<KernelName, { op: string; backward: Kernel
   argReduce: { op: 'argmax, argmin', backward: [] },
   softmax: { op: 'softmax, logSoftmax, crossEntropy', backward: ['softmaxBackward'] },
   softmaxBackward: { op: 'softmax, logSoftmax (input gradient)', backward: 'is-gradient' },
+  // permute's gradient is the inverse permute; expand's is a sum over the expanded dims.
+  stridedCopy: { op: 'permute, transpose, expand; matmul batch broadcasting', backward: ['stridedCopy', 'reduce'] },
+  copyRegion: { op: 'slice, cat, pad (and their gradients)', backward: ['copyRegion'] },
 };
 
 /**
@@ -105,7 +113,7 @@ export const KERNEL_GRADIENTS: Record<KernelName, { op: string; backward: Kernel
  */
 const REFERENCE_ONLY: ReadonlySet<KernelName> = new Set<KernelName>([
   'unary', 'unaryBackward', 'clamp', 'clampBackward', 'reduce', 'reduceBackward', 'argReduce',
-  'softmax', 'softmaxBackward',
+  'softmax', 'softmaxBackward', 'stridedCopy', 'copyRegion',
 ]);
 
 export type BackendName = 'ts' | 'cpu' | 'gpu';
@@ -135,6 +143,7 @@ const reference: Backend = {
     binary, relu, reluBackward, addInto, sgdUpdate, adamUpdate,
     batchNormForward, batchNormBackward, addRelu, maxPool2d, maxPool2dBackward,
     unary, unaryBackward, clamp, clampBackward, reduce, reduceBackward, argReduce, softmax, softmaxBackward,
+    stridedCopy, copyRegion,
   },
 };
 

@@ -103,7 +103,7 @@ export function argReduce({ largest, x, outer, size, inner, out }: ArgReduceArgs
 /** `t` (laid out as `shape` reduced over `dims`) repeated along the reduced dims up to `shape`, into `out`. */
 function expandBack(t: ArrayLike<number>, shape: readonly number[], dims: readonly number[], out: { [i: number]: number }): void {
   const kept = shape.map((d, i) => (dims.includes(i) ? 1 : d));
-  stridedCopy(t, broadcastStrides(kept, shape), shape, out);
+  stridedCopy({ src: t, srcStrides: broadcastStrides(kept, shape), shape, out });
 }
 
 export function reduceBackward({ op, g, x, y, shape, dims, dx }: ReduceBackwardArgs): void {
