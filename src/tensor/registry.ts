@@ -1,6 +1,7 @@
 /**
  * The kernel registry. An op validates its arguments, then asks `kernel(name, dtype)` for the
- * implementation of the active backend and calls it. Three backends exist:
+ * implementation of the active backend and calls it; every kernel's TypeScript reference lives in
+ * ./kernels/ and is listed in KernelTable and KERNEL_GRADIENTS below. Three backends exist:
  *
  * - `ts`: plain TypeScript, the readable reference and the ground truth for every kernel, and the
  *   only one that runs float64 (gradient checks) and int32.
@@ -24,6 +25,13 @@ import { AdamUpdateArgs, SgdUpdateArgs, adamUpdate, sgdUpdate } from './kernels/
 import { BatchNormBackwardArgs, BatchNormForwardArgs, batchNormBackward, batchNormForward } from './kernels/batchnorm';
 import { AddReluArgs, addRelu } from './kernels/residual';
 import { MaxPool2dArgs, MaxPool2dBackwardArgs, maxPool2d, maxPool2dBackward } from './kernels/pool';
+import {
+  ClampArgs, ClampBackwardArgs, UnaryArgs, UnaryBackwardArgs, clamp, clampBackward, unary, unaryBackward,
+} from './kernels/unary';
+import { ArgReduceArgs, ReduceArgs, ReduceBackwardArgs, argReduce, reduce, reduceBackward } from './kernels/reduce';
+import { SoftmaxArgs, SoftmaxBackwardArgs, softmax, softmaxBackward } from './kernels/softmax';
+import { StridedCopyArgs, stridedCopy } from './kernels/strided';
+import { RegionCopy, copyRegion } from './kernels/region';
 import { cpuBackend } from './backends/cpu';
 import { gpuBackend } from './backends/gpu';
 
@@ -45,6 +53,17 @@ export interface KernelTable {
   addRelu(args: AddReluArgs): void;
   maxPool2d(args: MaxPool2dArgs): void;
   maxPool2dBackward(args: MaxPool2dBackwardArgs): void;
+  unary(args: UnaryArgs): void;
+  unaryBackward(args: UnaryBackwardArgs): void;
+  clamp(args: ClampArgs): void;
+  clampBackward(args: ClampBackwardArgs): void;
+  reduce(args: ReduceArgs): void;
+  reduceBackward(args: ReduceBackwardArgs): void;
+  argReduce(args: ArgReduceArgs): void;
+  softmax(args: SoftmaxArgs): void;
+  softmaxBackward(args: SoftmaxBackwardArgs): void;
+  stridedCopy(args: StridedCopyArgs): void;
+  copyRegion(args: RegionCopy): void;
 }
 
 export type KernelName = keyof KernelTable;
@@ -73,7 +92,29 @@ export const KERNEL_GRADIENTS: Record<KernelName, { op: string; backward: Kernel
   addRelu: { op: 'addRelu (residual add + ReLU)', backward: ['reluBackward'] },
   maxPool2d: { op: 'maxPool2d', backward: ['maxPool2dBackward'] },
   maxPool2dBackward: { op: 'maxPool2d (input gradient)', backward: 'is-gradient' },
+  unary: { op: 'neg, exp, log, sqrt, abs, sigmoid, tanh', backward: ['unaryBackward'] },
+  unaryBackward: { op: 'neg, exp, log, sqrt, abs, sigmoid, tanh (input gradient)', backward: 'is-gradient' },
+  clamp: { op: 'clamp', backward: ['clampBackward'] },
+  clampBackward: { op: 'clamp (input gradient)', backward: 'is-gradient' },
+  reduce: { op: 'sum, max, min (and mean, var); undoing broadcasting in backward', backward: ['reduceBackward'] },
+  reduceBackward: { op: 'sum, max, min (input gradient)', backward: 'is-gradient' },
+  // Indices are not differentiated.
+  argReduce: { op: 'argmax, argmin', backward: [] },
+  softmax: { op: 'softmax, logSoftmax, crossEntropy', backward: ['softmaxBackward'] },
+  softmaxBackward: { op: 'softmax, logSoftmax (input gradient)', backward: 'is-gradient' },
+  // permute's gradient is the inverse permute; expand's is a sum over the expanded dims.
+  stridedCopy: { op: 'permute, transpose, expand; matmul batch broadcasting', backward: ['stridedCopy', 'reduce'] },
+  copyRegion: { op: 'slice, cat, pad (and their gradients)', backward: ['copyRegion'] },
 };
+
+/**
+ * The kernels only the TypeScript reference implements (no built-in backend has a faster one): on
+ * any backend they run on `ts` as a matter of course, so that fallback is not noted.
+ */
+const REFERENCE_ONLY: ReadonlySet<KernelName> = new Set<KernelName>([
+  'unary', 'unaryBackward', 'clamp', 'clampBackward', 'reduce', 'reduceBackward', 'argReduce',
+  'softmax', 'softmaxBackward', 'stridedCopy', 'copyRegion',
+]);
 
 export type BackendName = 'ts' | 'cpu' | 'gpu';
 
@@ -101,6 +142,8 @@ const reference: Backend = {
     gemm, batchedGemm, convForward, convBackwardData, convBackwardFilter,
     binary, relu, reluBackward, addInto, sgdUpdate, adamUpdate,
     batchNormForward, batchNormBackward, addRelu, maxPool2d, maxPool2dBackward,
+    unary, unaryBackward, clamp, clampBackward, reduce, reduceBackward, argReduce, softmax, softmaxBackward,
+    stridedCopy, copyRegion,
   },
 };
 
@@ -177,7 +220,7 @@ export function kernel<K extends KernelName>(name: K, dtype: DType): KernelTable
   const backend = getBackend();
   const own = backend.kernels[name];
   if (own && backend.dtypes.includes(dtype)) return own as KernelTable[K];
-  if (!own) noteFallback(backend.name, name);
+  if (!own && !REFERENCE_ONLY.has(name)) noteFallback(backend.name, name);
   return reference.kernels[name] as KernelTable[K];
 }
 

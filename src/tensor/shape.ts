@@ -113,3 +113,19 @@ export function expandTuple(value: IntOrTuple, n: number, op: string, name: stri
   }
   return out;
 }
+
+/**
+ * A tensor seen as [outer, size, inner] around one dim: the slice along the dim for (o, k) starts at
+ * o * size * inner + k and steps by inner.
+ */
+export interface DimSplit {
+  outer: number;
+  size: number;
+  inner: number;
+}
+
+export function splitAtDim(shape: readonly number[], dim: number): DimSplit {
+  // A 0-d tensor is a single slice of one element.
+  if (shape.length === 0) return { outer: 1, size: 1, inner: 1 };
+  return { outer: numel(shape.slice(0, dim)), size: shape[dim], inner: numel(shape.slice(dim + 1)) };
+}

@@ -22,7 +22,7 @@ import {
 } from '../../src/tensor/kernels/conv';
 import { cpuBackend, getNumThreads, setNumThreads, setParallelThreshold } from '../../src/tensor/backends/cpu';
 import { BLOCK_COLUMNS, plan, unitsOf } from '../../src/tensor/backends/cpu/conv';
-import { CONV_FIELDS, isPointwise, writeConvDescriptor } from '../../src/tensor/backends/cpu/kernels/conv-descriptor';
+import { CONV_FIELDS, isPointwise, writeConvDescriptor } from '../../src/tensor/backends/cpu/codegen/conv-descriptor';
 import { randomArray, relativeError, seedArb } from '../helpers';
 import { onCpuThreads } from './cpu-threads';
 

@@ -9,7 +9,7 @@ import { Generator, tensor, withBackend } from '../../src';
 import type { Tensor } from '../../src';
 import { BatchedGemmArgs, GemmArgs, batchedGemm as referenceBatchedGemm, gemm as referenceGemm } from '../../src/tensor/kernels/gemm';
 import { cpuBackend } from '../../src/tensor/backends/cpu';
-import { KC, MC, NC } from '../../src/tensor/backends/cpu/kernels/blocking';
+import { KC, MC, NC } from '../../src/tensor/backends/cpu/codegen/blocking';
 import { randomArray, relativeError, seedArb } from '../helpers';
 import { onCpuThreads } from './cpu-threads';
 

@@ -1,7 +1,6 @@
 /** Matrix products: matmul (batched, broadcasting like torch.matmul) and bmm. */
 import { Tensor } from '../../tensor/tensor';
 import { broadcastStrides, formatShape, numel, tryBroadcastShapes } from '../../tensor/shape';
-import { stridedCopy } from '../../tensor/kernels/strided';
 import { BatchedGemmArgs } from '../../tensor/kernels/gemm';
 import { kernel } from '../../tensor/registry';
 import type { DType } from '../../tensor/dtype';
@@ -13,7 +12,7 @@ import { reshape } from './shape';
 function batchIndex(batch: readonly number[], outBatch: readonly number[]): Int32Array {
   const own = Int32Array.from({ length: numel(batch) }, (_, i) => i);
   const out = new Int32Array(numel(outBatch));
-  stridedCopy(own, broadcastStrides(batch, outBatch), outBatch, out);
+  kernel('stridedCopy', 'int32')({ src: own, srcStrides: broadcastStrides(batch, outBatch), shape: outBatch, out });
   return out;
 }
 

@@ -1,8 +1,11 @@
-/** Reductions: sum, mean, max, min, var over one or several dims; argmax and argmin. */
+/**
+ * Reductions: sum, mean, max, min, var over one or several dims; argmax and argmin. The loops are the
+ * registry's `reduce`, `reduceBackward` and `argReduce` kernels (src/tensor/kernels/reduce.ts).
+ */
 import { Tensor } from '../../tensor/tensor';
-import { broadcastStrides, normalizeDim, normalizeDims, numel } from '../../tensor/shape';
-import { ReduceOp, argReduceKernel, reduceKernel } from '../../tensor/kernels/reduce';
-import { stridedCopy } from '../../tensor/kernels/strided';
+import { normalizeDim, normalizeDims, numel } from '../../tensor/shape';
+import type { ReduceOp } from '../../tensor/kernels/reduce';
+import { kernel } from '../../tensor/registry';
 import { Function, applyFunction } from '../function';
 import { empty } from './util';
 
@@ -14,14 +17,6 @@ function reducedShape(shape: readonly number[], dims: readonly number[], keepdim
     if (!dims.includes(i)) out.push(d);
     else if (keepdim) out.push(1);
   });
-  return out;
-}
-
-/** `t` (laid out as the reduced shape) repeated along the reduced dims up to `shape`. */
-function expandBack(t: Tensor, shape: readonly number[], dims: readonly number[]): Tensor {
-  const kept = shape.map((d, i) => (dims.includes(i) ? 1 : d));
-  const out = empty(shape, t.dtype);
-  stridedCopy(t.data, broadcastStrides(kept, shape), shape, out.data);
   return out;
 }
 
@@ -43,7 +38,7 @@ class Reduce extends Function<[Tensor, Tensor]> {
       throw new Error(`${this.op}: cannot reduce an empty tensor of shape [${x.shape.join(', ')}]`);
     }
     const out = empty(reducedShape(x.shape, this.dims, this.keepdim), x.dtype);
-    reduceKernel(this.op, x.data, x.shape, this.dims, out.data);
+    kernel('reduce', x.dtype)({ op: this.op, x: x.data, shape: x.shape, dims: this.dims, out: out.data });
     this.inputShape = x.shape;
     if (this.op !== 'sum') this.saveForBackward(x, out); // sum's backward needs only the shape
     return out;
@@ -52,17 +47,12 @@ class Reduce extends Function<[Tensor, Tensor]> {
   private inputShape: readonly number[] = [];
 
   backward(g: Tensor): Tensor[] {
-    const gx = expandBack(g, this.inputShape, this.dims);
-    if (this.op === 'sum') return [gx];
-    const [x, out] = this.saved;
-    // max / min: the gradient is shared evenly by every element equal to the extreme (torch.amax).
-    const best = expandBack(out, x.shape, this.dims);
-    const hit = empty(out.shape, 'float64');
-    const isHit = new Uint8Array(x.numel());
-    for (let i = 0; i < isHit.length; i++) isHit[i] = x.data[i] === best.data[i] ? 1 : 0;
-    reduceKernel('sum', isHit, x.shape, this.dims, hit.data);
-    const count = expandBack(hit, x.shape, this.dims);
-    for (let i = 0; i < isHit.length; i++) gx.data[i] = isHit[i] ? gx.data[i] / count.data[i] : 0;
+    const gx = empty(this.inputShape, g.dtype);
+    const [x, out] = this.op === 'sum' ? [null, null] : this.saved;
+    kernel('reduceBackward', g.dtype)({
+      op: this.op, g: g.data, x: x ? x.data : null, y: out ? out.data : null,
+      shape: this.inputShape, dims: this.dims, dx: gx.data,
+    });
     return [gx];
   }
 }
@@ -98,7 +88,7 @@ function argReduce(largest: boolean, x: Tensor, dim: number | undefined, keepdim
   if (x.numel() === 0) throw new Error(`${op}: cannot reduce an empty tensor`);
   if (dim === undefined) {
     const out = empty(keepdim ? x.shape.map(() => 1) : [], 'int32');
-    argReduceKernel(largest, x.data, 1, x.numel(), 1, out.data as Int32Array);
+    kernel('argReduce', x.dtype)({ largest, x: x.data, outer: 1, size: x.numel(), inner: 1, out: out.data as Int32Array });
     return out;
   }
   const d = normalizeDim(dim, x.ndim, op);
@@ -106,7 +96,7 @@ function argReduce(largest: boolean, x: Tensor, dim: number | undefined, keepdim
   const outer = numel(shape.slice(0, d));
   const inner = numel(shape.slice(d + 1));
   const out = empty(reducedShape(x.shape, x.ndim === 0 ? [] : [d], keepdim), 'int32');
-  argReduceKernel(largest, x.data, outer, shape[d], inner, out.data as Int32Array);
+  kernel('argReduce', x.dtype)({ largest, x: x.data, outer, size: shape[d], inner, out: out.data as Int32Array });
   return out;
 }
 

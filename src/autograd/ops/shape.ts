@@ -4,8 +4,7 @@ import { convert, promoteTypes } from '../../tensor/dtype';
 import {
   broadcastStrides, formatShape, normalizeDim, normalizeDims, numel, shapesEqual, stridesOf,
 } from '../../tensor/shape';
-import { stridedCopy } from '../../tensor/kernels/strided';
-import { copyRegion } from '../../tensor/kernels/region';
+import { kernel } from '../../tensor/registry';
 import { Function, applyFunction } from '../function';
 import { empty, sumToShape } from './util';
 
@@ -66,7 +65,7 @@ class Permute extends Function<[]> {
     const strides = stridesOf(x.shape);
     const shape = this.order.map((d) => x.shape[d]);
     const out = empty(shape, x.dtype);
-    stridedCopy(x.data, this.order.map((d) => strides[d]), shape, out.data);
+    kernel('stridedCopy', x.dtype)({ src: x.data, srcStrides: this.order.map((d) => strides[d]), shape, out: out.data });
     return out;
   }
 
@@ -101,7 +100,7 @@ class Expand extends Function<[]> {
 
   forward(x: Tensor): Tensor {
     const out = empty(this.shape, x.dtype);
-    stridedCopy(x.data, broadcastStrides(x.shape, this.shape), this.shape, out.data);
+    kernel('stridedCopy', x.dtype)({ src: x.data, srcStrides: broadcastStrides(x.shape, this.shape), shape: this.shape, out: out.data });
     return out;
   }
 
@@ -148,7 +147,7 @@ class Slice extends Function<[]> {
   forward(x: Tensor): Tensor {
     const { start, step, region } = this.corner();
     const out = empty(region, x.dtype);
-    copyRegion({
+    kernel('copyRegion', x.dtype)({
       src: x.data, srcShape: x.shape, srcStart: start, srcStep: step,
       dst: out.data, dstShape: region, dstStart: region.map(() => 0), region,
     });
@@ -159,7 +158,7 @@ class Slice extends Function<[]> {
     // Scatter back: the same copy in reverse, into strided places of a zero tensor.
     const { start, step, region } = this.corner();
     const gx = empty(this.inputShape, g.dtype);
-    copyRegion({
+    kernel('copyRegion', g.dtype)({
       src: g.data, srcShape: region, srcStart: region.map(() => 0),
       dst: gx.data, dstShape: this.inputShape, dstStart: start, dstStep: step, region,
     });
@@ -205,7 +204,7 @@ class Cat extends Function<[]> {
     let at = 0;
     for (const t of inputs) {
       const data = t.dtype === dtype ? t.data : convert(t.data, dtype);
-      copyRegion({
+      kernel('copyRegion', dtype)({
         src: data, srcShape: t.shape, srcStart: t.shape.map(() => 0),
         dst: out.data, dstShape: shape, dstStart: shape.map((_, i) => (i === d ? at : 0)), region: t.shape,
       });
@@ -218,7 +217,7 @@ class Cat extends Function<[]> {
     let at = 0;
     return this.inputShapes.map((shape) => {
       const gi = empty(shape, g.dtype);
-      copyRegion({
+      kernel('copyRegion', g.dtype)({
         src: g.data, srcShape: g.shape, srcStart: g.shape.map((_, i) => (i === this.dim ? at : 0)),
         dst: gi.data, dstShape: shape, dstStart: shape.map(() => 0), region: shape,
       });
@@ -281,14 +280,14 @@ class Pad extends Function<[]> {
     const out = empty(this.shape, x.dtype);
     if (this.value !== 0) out.data.fill(this.value);
     const { inStart, outStart, region } = this.overlap();
-    copyRegion({ src: x.data, srcShape: x.shape, srcStart: inStart, dst: out.data, dstShape: this.shape, dstStart: outStart, region });
+    kernel('copyRegion', x.dtype)({ src: x.data, srcShape: x.shape, srcStart: inStart, dst: out.data, dstShape: this.shape, dstStart: outStart, region });
     return out;
   }
 
   backward(g: Tensor): Tensor[] {
     const gx = empty(this.inputShape, g.dtype);
     const { inStart, outStart, region } = this.overlap();
-    copyRegion({ src: g.data, srcShape: g.shape, srcStart: outStart, dst: gx.data, dstShape: this.inputShape, dstStart: inStart, region });
+    kernel('copyRegion', g.dtype)({ src: g.data, srcShape: g.shape, srcStart: outStart, dst: gx.data, dstShape: this.inputShape, dstStart: inStart, region });
     return [gx];
   }
 }

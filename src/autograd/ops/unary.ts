@@ -1,11 +1,16 @@
-/** Elementwise functions of one tensor: neg, exp, log, sqrt, abs, relu, sigmoid, tanh, clamp; casts. */
+/**
+ * Elementwise functions of one tensor: neg, exp, log, sqrt, abs, relu, sigmoid, tanh, clamp; casts.
+ * The loops are the registry's kernels: `unary` / `unaryBackward` and `clamp` / `clampBackward`
+ * (src/tensor/kernels/unary.ts), `relu` / `reluBackward` (src/tensor/kernels/elementwise.ts).
+ */
 import { Tensor } from '../../tensor/tensor';
 import { DType, assertDType, convert, isFloat } from '../../tensor/dtype';
+import type { UnaryOp as UnaryKernelOp } from '../../tensor/kernels/unary';
 import { Function, applyFunction } from '../function';
 import { empty } from './util';
 import { kernel } from '../../tensor/registry';
 
-export type UnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'relu' | 'sigmoid' | 'tanh';
+export type UnaryOp = UnaryKernelOp | 'relu';
 
 // Functions whose result is fractional even for integer input (torch promotes these to float).
 const FLOAT_RESULT = new Set<UnaryOp>(['exp', 'log', 'sqrt', 'sigmoid', 'tanh']);
@@ -22,17 +27,8 @@ class Unary extends Function<[Tensor, Tensor]> {
   forward(x: Tensor): Tensor {
     const dtype = FLOAT_RESULT.has(this.op) && !isFloat(x.dtype) ? 'float32' : x.dtype;
     const out = empty(x.shape, dtype);
-    const a = x.data, y = out.data, n = a.length;
-    switch (this.op) {
-      case 'neg': for (let i = 0; i < n; i++) y[i] = -a[i]; break;
-      case 'exp': for (let i = 0; i < n; i++) y[i] = Math.exp(a[i]); break;
-      case 'log': for (let i = 0; i < n; i++) y[i] = Math.log(a[i]); break;
-      case 'sqrt': for (let i = 0; i < n; i++) y[i] = Math.sqrt(a[i]); break;
-      case 'abs': for (let i = 0; i < n; i++) y[i] = Math.abs(a[i]); break;
-      case 'relu': kernel('relu', dtype)({ x: a, y }); break;
-      case 'sigmoid': for (let i = 0; i < n; i++) y[i] = 1 / (1 + Math.exp(-a[i])); break;
-      case 'tanh': for (let i = 0; i < n; i++) y[i] = Math.tanh(a[i]); break;
-    }
+    if (this.op === 'relu') kernel('relu', dtype)({ x: x.data, y: out.data });
+    else kernel('unary', dtype)({ op: this.op, x: x.data, y: out.data });
     this.saveForBackward(x, out);
     return out;
   }
@@ -40,17 +36,8 @@ class Unary extends Function<[Tensor, Tensor]> {
   backward(g: Tensor): Tensor[] {
     const [x, out] = this.saved;
     const dx = empty(x.shape, g.dtype);
-    const d = dx.data, gd = g.data, a = x.data, y = out.data, n = d.length;
-    switch (this.op) {
-      case 'neg': for (let i = 0; i < n; i++) d[i] = -gd[i]; break;
-      case 'exp': for (let i = 0; i < n; i++) d[i] = gd[i] * y[i]; break;
-      case 'log': for (let i = 0; i < n; i++) d[i] = gd[i] / a[i]; break;
-      case 'sqrt': for (let i = 0; i < n; i++) d[i] = gd[i] / (2 * y[i]); break;
-      case 'abs': for (let i = 0; i < n; i++) d[i] = gd[i] * Math.sign(a[i]); break;
-      case 'relu': kernel('reluBackward', g.dtype)({ x: a, g: gd, dx: d }); break;
-      case 'sigmoid': for (let i = 0; i < n; i++) d[i] = gd[i] * y[i] * (1 - y[i]); break;
-      case 'tanh': for (let i = 0; i < n; i++) d[i] = gd[i] * (1 - y[i] * y[i]); break;
-    }
+    if (this.op === 'relu') kernel('reluBackward', g.dtype)({ x: x.data, g: g.data, dx: dx.data });
+    else kernel('unaryBackward', g.dtype)({ op: this.op, x: x.data, y: out.data, g: g.data, dx: dx.data });
     return [dx];
   }
 }
@@ -77,8 +64,7 @@ class Clamp extends Function<[Tensor]> {
 
   forward(x: Tensor): Tensor {
     const out = empty(x.shape, x.dtype);
-    const a = x.data, y = out.data, { min, max } = this;
-    for (let i = 0; i < a.length; i++) y[i] = a[i] < min ? min : a[i] > max ? max : a[i];
+    kernel('clamp', x.dtype)({ x: x.data, y: out.data, min: this.min, max: this.max });
     this.saveForBackward(x);
     return out;
   }
@@ -86,8 +72,7 @@ class Clamp extends Function<[Tensor]> {
   backward(g: Tensor): Tensor[] {
     const [x] = this.saved;
     const dx = empty(x.shape, g.dtype);
-    const a = x.data, { min, max } = this;
-    for (let i = 0; i < a.length; i++) dx.data[i] = a[i] >= min && a[i] <= max ? g.data[i] : 0;
+    kernel('clampBackward', g.dtype)({ x: x.data, g: g.data, dx: dx.data, min: this.min, max: this.max });
     return [dx];
   }
 }

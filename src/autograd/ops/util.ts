@@ -2,7 +2,7 @@
 import { Tensor } from '../../tensor/tensor';
 import { DType, allocate, isFloat } from '../../tensor/dtype';
 import { numel, shapesEqual } from '../../tensor/shape';
-import { reduceKernel } from '../../tensor/kernels/reduce';
+import { kernel } from '../../tensor/registry';
 
 export type TensorLike = Tensor | number;
 
@@ -46,6 +46,6 @@ export function sumToShape(grad: Tensor, shape: readonly number[]): Tensor {
     if (d < offset || (shape[d - offset] === 1 && grad.shape[d] !== 1)) dims.push(d);
   }
   const out = empty(shape, grad.dtype);
-  reduceKernel('sum', grad.data, grad.shape, dims, out.data);
+  kernel('reduce', grad.dtype)({ op: 'sum', x: grad.data, shape: grad.shape, dims, out: out.data });
   return out;
 }

@@ -2,7 +2,6 @@
 import { Tensor } from '../../tensor/tensor';
 import { formatShape, numel } from '../../tensor/shape';
 import { kernel } from '../../tensor/registry';
-import { reduceKernel } from '../../tensor/kernels/reduce';
 import { Function, applyFunction } from '../../autograd/function';
 import { assertFloat, assertTensor, empty } from '../../autograd/ops/util';
 
@@ -34,7 +33,7 @@ class Linear extends Function<[Tensor, Tensor]> {
     }
     if (needB) {
       gb = empty([outF], g.dtype);
-      reduceKernel('sum', g.data, [rows, outF], [0], gb.data);
+      kernel('reduce', g.dtype)({ op: 'sum', x: g.data, shape: [rows, outF], dims: [0], out: gb.data });
     }
     return [gx, gw, gb];
   }

@@ -14,10 +14,10 @@
  * 'mean' with every target ignored is 0 / 0 = NaN, as in PyTorch.
  */
 import { Tensor } from '../../tensor/tensor';
-import { formatShape, shapesEqual } from '../../tensor/shape';
+import { DimSplit, formatShape, shapesEqual, splitAtDim } from '../../tensor/shape';
+import { kernel } from '../../tensor/registry';
 import { Function, applyFunction } from '../../autograd/function';
 import { assertFloat, assertTensor, empty } from '../../autograd/ops/util';
-import { DimSplit, softmaxKernel, splitAtDim } from './softmax';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -52,7 +52,7 @@ class CrossEntropy extends Function<[Tensor, Tensor]> {
     const { outer, size: classes, inner } = this.split;
     const { smoothing, ignoreIndex, weight } = this.settings;
     const logp = empty(logits.shape, logits.dtype);
-    softmaxKernel(logits.data, logp.data, this.split, true);
+    kernel('softmax', logits.dtype)({ x: logits.data, y: logp.data, ...this.split, log: true });
     const losses = new Float64Array(target.numel());
     let totalWeight = 0;
     for (let o = 0; o < outer; o++) {

@@ -24,7 +24,6 @@ import { Tensor } from '../../tensor/tensor';
 import { formatShape } from '../../tensor/shape';
 import { zeros } from '../../tensor/creation';
 import { kernel } from '../../tensor/registry';
-import { reduceKernel } from '../../tensor/kernels/reduce';
 import { Function, applyFunction } from '../../autograd/function';
 import { empty } from '../../autograd/ops/util';
 import { cat, reshape, slice, transpose, unsqueeze } from '../../autograd/ops/shape';
@@ -163,7 +162,7 @@ class GRURecurrence extends Function<[Tensor, Tensor, Tensor, Tensor, Tensor]> {
     }
     if (needB) {
       dB = empty([G], dtype);
-      reduceKernel('sum', dgh, [L * N, G], [0], dB.data);
+      kernel('reduce', dtype)({ op: 'sum', x: dgh, shape: [L * N, G], dims: [0], out: dB.data });
     }
     const dH0 = needH0 ? new Tensor(dh, [N, H]) : null;
     return [needX ? dA : null, dH0, dW, dB];

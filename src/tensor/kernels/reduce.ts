@@ -1,7 +1,9 @@
-/** Reductions over any set of dims: sum, max, min; and argmax / argmin along one dim. */
+/**
+ * Reductions over any set of dims: sum, max, min, and their gradient; argmax / argmin along one dim.
+ */
 import { TypedArray } from '../dtype';
-import { stridesOf } from '../shape';
-import { forEachRow } from './strided';
+import { broadcastStrides, stridesOf } from '../shape';
+import { forEachRow, stridedCopy } from './strided';
 
 export type ReduceOp = 'sum' | 'max' | 'min';
 
@@ -9,9 +11,41 @@ export type ReduceOp = 'sum' | 'max' | 'min';
  * Reduces `x` of `shape` over `dims` into `out`, laid out as the shape with those dims removed
  * (or kept as size 1: the layout is the same).
  */
-export function reduceKernel(
-  op: ReduceOp, x: ArrayLike<number>, shape: readonly number[], dims: readonly number[], out: TypedArray,
-): void {
+export interface ReduceArgs {
+  op: ReduceOp;
+  x: ArrayLike<number>;
+  shape: readonly number[];
+  dims: readonly number[];
+  out: TypedArray;
+}
+
+/**
+ * The gradient `dx` (of the input's `shape`) of a reduction over `dims`, from the output's gradient
+ * `g`: g repeated along the reduced dims; for max and min, given the forward's input `x` and output
+ * `y`, shared evenly by every element equal to the extreme (torch.amax) and 0 elsewhere. Sum needs
+ * neither (null).
+ */
+export interface ReduceBackwardArgs {
+  op: ReduceOp;
+  g: TypedArray;
+  x: TypedArray | null;
+  y: TypedArray | null;
+  shape: readonly number[];
+  dims: readonly number[];
+  dx: TypedArray;
+}
+
+/** Index of the first largest (or smallest) value along a dim, for `x` viewed as [outer, size, inner]. */
+export interface ArgReduceArgs {
+  largest: boolean;
+  x: ArrayLike<number>;
+  outer: number;
+  size: number;
+  inner: number;
+  out: Int32Array;
+}
+
+export function reduce({ op, x, shape, dims, out }: ReduceArgs): void {
   const keptShape = shape.map((d, i) => (dims.includes(i) ? 1 : d));
   const keptStrides = stridesOf(keptShape);
   // Seen from the input, each output cell repeats along the reduced dims: stride 0 there.
@@ -48,10 +82,7 @@ export function reduceKernel(
   });
 }
 
-/** Index of the first largest (or smallest) value along `dim`, for `x` viewed as [outer, size, inner]. */
-export function argReduceKernel(
-  largest: boolean, x: ArrayLike<number>, outer: number, size: number, inner: number, out: Int32Array,
-): void {
+export function argReduce({ largest, x, outer, size, inner, out }: ArgReduceArgs): void {
   for (let o = 0; o < outer; o++) {
     for (let k = 0; k < inner; k++) {
       let best = 0;
@@ -67,4 +98,27 @@ export function argReduceKernel(
       out[o * inner + k] = best;
     }
   }
+}
+
+/** `t` (laid out as `shape` reduced over `dims`) repeated along the reduced dims up to `shape`, into `out`. */
+function expandBack(t: ArrayLike<number>, shape: readonly number[], dims: readonly number[], out: { [i: number]: number }): void {
+  const kept = shape.map((d, i) => (dims.includes(i) ? 1 : d));
+  stridedCopy({ src: t, srcStrides: broadcastStrides(kept, shape), shape, out });
+}
+
+export function reduceBackward({ op, g, x, y, shape, dims, dx }: ReduceBackwardArgs): void {
+  expandBack(g, shape, dims, dx);
+  if (op === 'sum') return;
+  if (!x || !y) throw new Error(`reduceBackward: ${op} needs the forward's input and output`);
+  const n = x.length;
+  // Values of x and y are exact in float64, so comparing through it changes nothing.
+  const best = new Float64Array(n);
+  expandBack(y, shape, dims, best);
+  const isHit = new Uint8Array(n);
+  for (let i = 0; i < n; i++) isHit[i] = x[i] === best[i] ? 1 : 0;
+  const hit = new Float64Array(y.length);
+  reduce({ op: 'sum', x: isHit, shape, dims, out: hit });
+  const count = new Float64Array(n);
+  expandBack(hit, shape, dims, count);
+  for (let i = 0; i < n; i++) dx[i] = isHit[i] ? dx[i] / count[i] : 0;
 }

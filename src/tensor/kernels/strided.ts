@@ -101,12 +101,14 @@ export function copyStrided(
 }
 
 /** Copies `src` read through `srcStrides` into the contiguous `out` of `shape` (expand, permute). */
-export function stridedCopy(
-  src: ArrayLike<number>,
-  srcStrides: readonly number[],
-  shape: readonly number[],
-  out: { [i: number]: number },
-): void {
+export interface StridedCopyArgs {
+  src: ArrayLike<number>;
+  srcStrides: readonly number[];
+  shape: readonly number[];
+  out: { [i: number]: number };
+}
+
+export function stridedCopy({ src, srcStrides, shape, out }: StridedCopyArgs): void {
   copyStrided(src, 0, srcStrides, out, 0, stridesOf(shape), shape);
 }
 

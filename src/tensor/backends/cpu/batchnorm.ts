@@ -2,7 +2,7 @@
  * The BatchNorm kernels of the cpu backend, with the signatures and results of the reference
  * (src/tensor/kernels/batchnorm.ts) in float32: the statistics and sums in float64 as there, the
  * elementwise outputs within float32 rounding of it. Threads split the channels; each runs whole
- * channels (./kernels/batchnorm-code), so no sum is shared between threads and the results do not
+ * channels (./codegen/batchnorm-code), so no sum is shared between threads and the results do not
  * depend on the thread count.
  *
  * Below `MIN_ELEMENTS` the registered kernels run the TypeScript loops, which then beat the copies
@@ -13,7 +13,7 @@ import {
   BatchNormBackwardArgs, BatchNormForwardArgs, batchNormBackward as referenceBackward,
   batchNormForward as referenceForward,
 } from '../../kernels/batchnorm';
-import { BACKWARD_FLAGS, FORWARD_FLAGS } from './kernels/batchnorm-code';
+import { BACKWARD_FLAGS, FORWARD_FLAGS } from './codegen/batchnorm-code';
 import type { KernelCall } from './pool';
 import { Arena, Runtime, fitsInMemory, getRuntime } from './runtime';
 import { partRange, threadsFor } from './split';

@@ -4,7 +4,7 @@
  *
  * Work is shared by units of a group and a block of consecutive samples when there are enough
  * (sample, group) pairs: each thread runs the WebAssembly pass over its share of the units (dealt as
- * threads come free, or a fixed range for backward-filter; see ./kernels/conv-code) with its own
+ * threads come free, or a fixed range for backward-filter; see ./codegen/conv-code) with its own
  * column matrix and packing buffers. A block holds one sample when a sample's output has enough
  * positions (`cols`) to make a GEMM wide enough on its own; with fewer, it holds enough samples for
  * about BLOCK_COLUMNS columns, so the deep layers of a network, whose outputs are a few positions
@@ -21,13 +21,13 @@ import {
   convBackwardData as referenceBackwardData, convBackwardFilter as referenceBackwardFilter,
   convForward as referenceForward,
 } from '../../kernels/conv';
-import { F32 } from './kernels/blocking';
-import type { Sharing } from './kernels/conv-code';
-import { convDescriptorBytes, isPointwise, writeConvDescriptor } from './kernels/conv-descriptor';
+import { F32 } from './codegen/blocking';
+import type { Sharing } from './codegen/conv-code';
+import { convDescriptorBytes, isPointwise, writeConvDescriptor } from './codegen/conv-descriptor';
 import type { KernelCall } from './pool';
 import { ProductInMemory, ThreadBuffers, productCalls, takeThreadBuffers } from './product';
 import { Arena, MAX_MEMORY_BYTES, Runtime, fitsInMemory, getRuntime } from './runtime';
-import { partRange, splitOutput, threadsFor } from './split';
+import { OutputBlock, partRange, splitOutput, threadsFor } from './split';
 
 type Sizes = ReturnType<typeof convSizes>;
 
@@ -81,7 +81,13 @@ export function plan(s: Sizes, available: number, blockColumns = BLOCK_COLUMNS):
 }
 
 /** Byte addresses of one pair's slices of the image-shaped, output-shaped and weight-shaped tensors. */
-function pairAddresses(s: Sizes, n: number, g: number) {
+interface PairAddresses {
+  image(base: number): number;
+  output(base: number): number;
+  weight(base: number): number;
+}
+
+function pairAddresses(s: Sizes, n: number, g: number): PairAddresses {
   return {
     image: (base: number) => base + (n * s.C + g * s.cg) * s.inVolume * F32,
     output: (base: number) => base + (n * s.O + g * s.og) * s.cols * F32,
@@ -90,7 +96,7 @@ function pairAddresses(s: Sizes, n: number, g: number) {
 }
 
 /**
- * The memory a pass lays out: descriptor, the counter of units dealt (./kernels/conv-code), tensors,
+ * The memory a pass lays out: descriptor, the counter of units dealt (./codegen/conv-code), tensors,
  * and per thread a column matrix and packing buffers.
  */
 interface Layout {
@@ -187,7 +193,7 @@ function layout(
  * Runs the pass `name` on every thread of the plan; `one` and `two` are its inputs, `out(t)` the
  * output thread t writes (the same one except for backward-filter's partial sums). A pass whose
  * threads share the units as `dealt` takes them from the layout's counter, set to zero here; with
- * `ranges`, thread t gets a fixed contiguous range (./kernels/conv-code says which pass does which).
+ * `ranges`, thread t gets a fixed contiguous range (./codegen/conv-code says which pass does which).
  */
 function runUnits(
   runtime: Runtime, name: KernelCall['name'], sharing: Sharing,
@@ -211,21 +217,13 @@ export function convForward(args: ConvForwardArgs): void {
   if (p.byBlocks) {
     runUnits(runtime, 'convForward', 'dealt', s, p, mem, x, w, () => y);
   } else {
-    const blocks = splitOutput(s.og, s.cols, p.threads);
-    const pointwise = isPointwise(args.geometry);
-    forEachPair(s, (n, g) => {
-      const at = pairAddresses(s, n, g);
-      const columns = pointwise ? at.image(x) : mem.columns[0];
-      if (!pointwise) runtime.exports.im2col(mem.descriptor, at.image(x), columns);
-      // y_pair (og x cols) = W_g (og x rows) · columns (rows x cols)
-      const product: ProductInMemory = {
-        m: s.og, n: s.cols, k: s.rows, accumulate: false,
-        a: at.weight(w), aRowStride: s.rows * F32, aColStride: F32,
-        b: columns, bRowStride: s.cols * F32, bColStride: F32,
-        c: at.output(y), ldc: s.cols * F32,
-      };
-      runtime.pool.run(productCalls(product, blocks, mem.buffers));
-    });
+    // y_pair (og x cols) = W_g (og x rows) · columns (rows x cols)
+    runPairs(pass, isPointwise(args.geometry), 'im2col', x, splitOutput(s.og, s.cols, p.threads), (at, columns) => ({
+      m: s.og, n: s.cols, k: s.rows, accumulate: false,
+      a: at.weight(w), aRowStride: s.rows * F32, aColStride: F32,
+      b: columns, bRowStride: s.cols * F32, bColStride: F32,
+      c: at.output(y), ldc: s.cols * F32,
+    }));
   }
   runtime.copyOut(y, args.y, 0, s.N * s.O * s.cols);
 }
@@ -242,20 +240,13 @@ export function convBackwardData(args: ConvBackwardDataArgs): void {
   if (p.byBlocks) {
     runUnits(runtime, 'convBackwardData', 'dealt', s, p, mem, gy, w, () => gx);
   } else {
-    const blocks = splitOutput(s.rows, s.cols, p.threads);
-    forEachPair(s, (n, g) => {
-      const at = pairAddresses(s, n, g);
-      const columns = pointwise ? at.image(gx) : mem.columns[0];
-      // columns (rows x cols) = W_gᵀ (rows x og) · gy_pair (og x cols)
-      const product: ProductInMemory = {
-        m: s.rows, n: s.cols, k: s.og, accumulate: false,
-        a: at.weight(w), aRowStride: F32, aColStride: s.rows * F32,
-        b: at.output(gy), bRowStride: s.cols * F32, bColStride: F32,
-        c: columns, ldc: s.cols * F32,
-      };
-      runtime.pool.run(productCalls(product, blocks, mem.buffers));
-      if (!pointwise) runtime.exports.col2im(mem.descriptor, columns, at.image(gx));
-    });
+    // columns (rows x cols) = W_gᵀ (rows x og) · gy_pair (og x cols)
+    runPairs(pass, pointwise, 'col2im', gx, splitOutput(s.rows, s.cols, p.threads), (at, columns) => ({
+      m: s.rows, n: s.cols, k: s.og, accumulate: false,
+      a: at.weight(w), aRowStride: F32, aColStride: s.rows * F32,
+      b: at.output(gy), bRowStride: s.cols * F32, bColStride: F32,
+      c: columns, ldc: s.cols * F32,
+    }));
   }
   runtime.copyOut(gx, args.gx, 0, s.N * s.C * s.inVolume);
 }
@@ -273,25 +264,36 @@ export function convBackwardFilter(args: ConvBackwardFilterArgs): void {
     runUnits(runtime, 'convBackwardFilter', 'ranges', s, p, mem, x, gy, (t) => partials[t]);
     for (const partial of partials.slice(1)) runtime.exports.addInto(gw, partial, weightFloats);
   } else {
-    const blocks = splitOutput(s.og, s.rows, p.threads);
-    const pointwise = isPointwise(args.geometry);
-    forEachPair(s, (n, g) => {
-      const at = pairAddresses(s, n, g);
-      const columns = pointwise ? at.image(x) : mem.columns[0];
-      if (!pointwise) runtime.exports.im2col(mem.descriptor, at.image(x), columns);
-      // gw_g (og x rows) += gy_pair (og x cols) · columnsᵀ (cols x rows)
-      const product: ProductInMemory = {
-        m: s.og, n: s.rows, k: s.cols, accumulate: true,
-        a: at.output(gy), aRowStride: s.cols * F32, aColStride: F32,
-        b: columns, bRowStride: F32, bColStride: s.cols * F32,
-        c: at.weight(gw), ldc: s.rows * F32,
-      };
-      runtime.pool.run(productCalls(product, blocks, mem.buffers));
-    });
+    // gw_g (og x rows) += gy_pair (og x cols) · columnsᵀ (cols x rows)
+    runPairs(pass, isPointwise(args.geometry), 'im2col', x, splitOutput(s.og, s.rows, p.threads), (at, columns) => ({
+      m: s.og, n: s.rows, k: s.cols, accumulate: true,
+      a: at.output(gy), aRowStride: s.cols * F32, aColStride: F32,
+      b: columns, bRowStride: F32, bColStride: s.cols * F32,
+      c: at.weight(gw), ldc: s.rows * F32,
+    }));
   }
   runtime.copyOut(gw, args.gw, 0, weightFloats);
 }
 
-function forEachPair(s: Sizes, visit: (n: number, g: number) => void): void {
-  for (let n = 0; n < s.N; n++) for (let g = 0; g < s.G; g++) visit(n, g);
+/**
+ * The pair-by-pair path shared by the three passes: for each (sample, group) pair in order, the pair's
+ * GEMM `product(at, columns)` split into `blocks` across the threads. `columns` is the shared column
+ * matrix, filled from the pair's slice of `image` by im2col before the GEMM (forward, backward-filter)
+ * or added into that slice by col2im after it (backward-data); for a pointwise convolution it is the
+ * image slice itself, and neither runs.
+ */
+function runPairs(
+  pass: Pass, pointwise: boolean, columnsWay: 'im2col' | 'col2im', image: number,
+  blocks: OutputBlock[], product: (at: PairAddresses, columns: number) => ProductInMemory,
+): void {
+  const { s, runtime, mem } = pass;
+  for (let n = 0; n < s.N; n++) {
+    for (let g = 0; g < s.G; g++) {
+      const at = pairAddresses(s, n, g);
+      const columns = pointwise ? at.image(image) : mem.columns[0];
+      if (!pointwise && columnsWay === 'im2col') runtime.exports.im2col(mem.descriptor, at.image(image), columns);
+      runtime.pool.run(productCalls(product(at, columns), blocks, mem.buffers));
+      if (!pointwise && columnsWay === 'col2im') runtime.exports.col2im(mem.descriptor, columns, at.image(image));
+    }
+  }
 }

@@ -16,8 +16,8 @@ import {
 } from '../../kernels/elementwise';
 import type { TypedArray } from '../../dtype';
 import { broadcastStrides } from '../../shape';
-import { F32 } from './kernels/blocking';
-import { ArithmeticOp, BINARY_OPS } from './kernels/elementwise-code';
+import { F32 } from './codegen/blocking';
+import { ArithmeticOp, BINARY_OPS } from './codegen/elementwise-code';
 import type { KernelCall } from './pool';
 import { Arena, fitsInMemory, getRuntime } from './runtime';
 import { partRange, threadsFor } from './split';

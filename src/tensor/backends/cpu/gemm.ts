@@ -6,8 +6,8 @@
 import {
   BatchedGemmArgs, GemmArgs, batchedGemm as referenceBatchedGemm, gemm as referenceGemm,
 } from '../../kernels/gemm';
-import { F32 } from './kernels/blocking';
-import { PRODUCT_ENTRY_BYTES } from './kernels/gemm-code';
+import { F32 } from './codegen/blocking';
+import { PRODUCT_ENTRY_BYTES } from './codegen/gemm-code';
 import type { KernelCall } from './pool';
 import { ProductInMemory, operandStrides, productCalls, takeThreadBuffers } from './product';
 import { Arena, fitsInMemory, getRuntime } from './runtime';

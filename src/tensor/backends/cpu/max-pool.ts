@@ -2,7 +2,7 @@
  * The max-pooling kernels of the cpu backend, with the signatures and results of the reference
  * (src/tensor/kernels/pool.ts) in float32, bit for bit: the same maxima, the same indices picked,
  * NaNs and ties included. The forward copies the input into the shared memory with a descriptor of
- * the geometry, runs the WebAssembly kernel (./kernels/max-pool-code) with the planes split between
+ * the geometry, runs the WebAssembly kernel (./codegen/max-pool-code) with the planes split between
  * threads, and copies the maxima and indices out. (./pool.ts is the worker-thread pool, not pooling.)
  *
  * Below `MIN_ELEMENTS` the registered forward runs the TypeScript loop; `maxPool2dInMemory` always runs
@@ -12,10 +12,10 @@ import {
   MaxPool2dArgs, PoolAxis, axisWindows, maxPool2d as referenceMaxPool2d,
   maxPool2dBackward as referenceMaxPool2dBackward,
 } from '../../kernels/pool';
-import { F32 } from './kernels/blocking';
+import { F32 } from './codegen/blocking';
 import {
   MAX_POOL_FIELDS, MAX_POOL_HEADER_BYTES, MaxPoolField, frameBytes, maxPoolFieldOffset,
-} from './kernels/max-pool-code';
+} from './codegen/max-pool-code';
 import type { KernelCall } from './pool';
 import { Arena, fitsInMemory, getRuntime } from './runtime';
 import { partRange, threadsFor } from './split';

@@ -1,6 +1,6 @@
 /**
  * The optimizers' updates on the cpu backend: all the parameters of a group in one WebAssembly call
- * per thread (./kernels/optimizer-code), instead of one TypeScript loop per tensor. Same signatures as
+ * per thread (./codegen/optimizer-code), instead of one TypeScript loop per tensor. Same signatures as
  * the reference (src/tensor/kernels/optimizer.ts); float32 arithmetic, as PyTorch's.
  *
  * The parameters go through the shared memory in batches of at most `BATCH_ELEMENTS`, so the memory
@@ -10,8 +10,8 @@ import {
   AdamUpdateArgs, SgdUpdateArgs, adamBiasCorrections, adamUpdate as referenceAdamUpdate, sgdUpdate as referenceSgdUpdate,
 } from '../../kernels/optimizer';
 import type { TypedArray } from '../../dtype';
-import { F32 } from './kernels/blocking';
-import { ADAM_ENTRY, ADAM_HYPER, SGD_ENTRY, SGD_HYPER } from './kernels/optimizer-code';
+import { F32 } from './codegen/blocking';
+import { ADAM_ENTRY, ADAM_HYPER, SGD_ENTRY, SGD_HYPER } from './codegen/optimizer-code';
 import type { KernelCall } from './pool';
 import { Arena, Runtime, fitsInMemory, getRuntime } from './runtime';
 import { partRange, threadsFor } from './split';

@@ -13,12 +13,12 @@ import {
   SLOT_ARGS, SLOT_ARG_COUNT, SLOT_FUNCTION, SLOT_SEQ, slotIndex,
 } from './control-block';
 import { WORKER_SOURCE } from './worker-source';
-import type { KernelExports, KernelName } from './kernels/module';
+import type { WasmExportName, WasmExports } from './codegen/module';
 import type { WasmMemory, WasmModule } from './wasm/api';
 
 /** One call of an exported kernel function. */
 export interface KernelCall {
-  name: KernelName;
+  name: WasmExportName;
   args: number[];
 }
 
@@ -39,8 +39,8 @@ export class WorkerPool {
   constructor(
     private readonly memory: WasmMemory,
     private readonly wasmModule: WasmModule,
-    private readonly exportNames: readonly KernelName[],
-    private readonly mainThread: KernelExports,
+    private readonly exportNames: readonly WasmExportName[],
+    private readonly mainThread: WasmExports,
   ) {
     // Growing a shared memory never moves it, so this view stays valid.
     this.control = new Int32Array(memory.buffer, 0, CONTROL_INTS);

@@ -2,7 +2,7 @@
  * A matrix product laid out in the shared memory, as the WebAssembly `gemm` takes it (byte addresses
  * and byte strides), the per-thread buffers it packs into, and the calls that split it across threads.
  */
-import { F32, PACK_A_BYTES, SCRATCH_BYTES, packBBytes } from './kernels/blocking';
+import { F32, PACK_A_BYTES, SCRATCH_BYTES, packBBytes } from './codegen/blocking';
 import type { KernelCall } from './pool';
 import { Arena } from './runtime';
 import { OutputBlock } from './split';

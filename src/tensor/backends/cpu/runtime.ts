@@ -6,7 +6,7 @@
 import * as os from 'os';
 import { cpuFeatures } from './features';
 import { CONTROL_BYTES, MAX_WORKERS } from './control-block';
-import { KernelExports, MEMORY_LIMITS, buildKernelModule } from './kernels/module';
+import { MEMORY_LIMITS, WasmExports, buildKernelModule } from './codegen/module';
 import { WorkerPool } from './pool';
 import type { TypedArray } from '../../dtype';
 import { WasmMemory, requireWasm } from './wasm/api';
@@ -23,7 +23,7 @@ export function defaultThreads(): number {
 }
 
 export class Runtime {
-  readonly exports: KernelExports;
+  readonly exports: WasmExports;
   readonly pool: WorkerPool;
   /** Threads a kernel may use, the calling thread included. */
   threads: number;
@@ -40,7 +40,7 @@ export class Runtime {
     });
     this.memory = memory;
     const instance = new wasm.Instance(wasmModule, { env: { memory } });
-    this.exports = instance.exports as unknown as KernelExports;
+    this.exports = instance.exports as unknown as WasmExports;
     this.pool = new WorkerPool(memory, wasmModule, exportNames, this.exports);
     this.threads = defaultThreads();
     this.f32View = new Float32Array(memory.buffer);

@@ -2,7 +2,7 @@
  * How work is shared between threads: whether an op is worth more than one thread, and how a
  * product's output or a list of items divides into near-equal contiguous parts.
  */
-import { MR, NR } from './kernels/blocking';
+import { MR, NR } from './codegen/blocking';
 
 /**
  * Below this many flops an op stays on the calling thread. Waking a sleeping worker costs 100-200 µs

@@ -1,5 +1,6 @@
 /**
- * The backend's whole WebAssembly module, generated from the TypeScript in this folder: GEMM,
+ * The backend's whole WebAssembly module, generated from the TypeScript in this folder (codegen/: the
+ * code generators, as opposed to src/tensor/kernels/, the TypeScript reference loops): GEMM,
  * im2col/col2im and the convolution passes, and the elementwise, optimizer, BatchNorm, residual and
  * max-pooling kernels. The exported functions are what the TypeScript kernels (../gemm.ts,
  * ../conv.ts, ...) and the worker threads call.
@@ -15,7 +16,7 @@ import { addResidualFunctions } from './residual-code';
 import { addMaxPoolFunctions } from './max-pool-code';
 
 /** The exported functions, with their parameters in order (all i32). */
-export interface KernelExports {
+export interface WasmExports {
   gemm(
     m: number, n: number, k: number,
     a: number, aRowStride: number, aColStride: number,
@@ -56,14 +57,14 @@ export interface KernelExports {
   maxPool2d(descriptor: number, x: number, out: number, indices: number, planes: number): void;
 }
 
-export type KernelName = keyof KernelExports;
+export type WasmExportName = keyof WasmExports;
 
 /** The memory every instance imports: shared, so all threads see it, and up to 4 GiB (wasm32's reach). */
 export const MEMORY_LIMITS = { initialPages: 64, maximumPages: 65536 } as const;
 
 export interface BuiltModule {
   bytes: Uint8Array;
-  exportNames: KernelName[];
+  exportNames: WasmExportName[];
 }
 
 export function buildKernelModule(options: CodeOptions): BuiltModule {
@@ -76,5 +77,5 @@ export function buildKernelModule(options: CodeOptions): BuiltModule {
   addBatchNormFunctions(module);
   addResidualFunctions(module);
   addMaxPoolFunctions(module);
-  return { bytes: module.bytes(), exportNames: module.exportNames() as KernelName[] };
+  return { bytes: module.bytes(), exportNames: module.exportNames() as WasmExportName[] };
 }
