@@ -36,8 +36,8 @@ export function bottleneckForwardMultiplyAdds(spec: BottleneckSpec): number {
 export const SSA_REDUCTION = 2;
 
 /**
- * Multiply-adds of one SSA block, forward only (ssan-spec §6.2), with C' = C / 2 embedding channels,
- * P = height * width positions and T = segments frames per clip. Per frame:
+ * Multiply-adds of one SSA block, forward only (docs/model.md#parameters-and-multiply-adds), with C' = C / 2
+ * embedding channels, P = height * width positions and T = segments frames per clip. Per frame:
  *   query, key, value (1x1 convs C -> C')        3·C·C'·P
  *   position branch (q·kᵀ [P,P], then A_S·v)     2·P²·C'
  *   channel branch (q·kᵀ [C',C'], then A_C·v)    2·C'²·P

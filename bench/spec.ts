@@ -102,7 +102,7 @@ export interface TrainStepSpec {
   numClasses: number;
   /** The TSN's dropout before its fc (0 for 'resnet', which has none). */
   dropout: number;
-  /** SSA's attention score scale (ssan-spec §12 `attn_scale`; 'len' is the paper's). */
+  /** SSA's attention score scale, 'len' by default (docs/model.md#ambiguities-and-the-options-that-settle-them). */
   attnScale: 'len' | 'none' | 'dot';
   /** 0 in every case here (see bench/train-step.ts): the update's arithmetic without its effect. */
   lr: number;

@@ -22,7 +22,7 @@ import { SYNTHETIC_CLASSES } from '../src/ssan/data/synthetic/classes';
 export const MAIN_JOB_BATCH = 8;
 
 /**
- * The paper's optimizer settings (spec §7.3), at learning rate 0. The update still does all of its
+ * The paper's optimizer settings (docs/model.md#training-recipe), at learning rate 0. The update still does all of its
  * arithmetic (weight decay, momentum buffer, Nesterov, the parameter update), but leaves the
  * parameters as they were, so every timed step computes on the same values. With a real lr the fixed
  * batch is memorised within a step or two: the loss reaches 0, the gradients underflow into subnormal

@@ -9,7 +9,8 @@ export const SYNTHETIC_RUN: { config: Omit<ExperimentConfig, 'numClasses'>; reci
   config: {
     arch: 'ssan', depth: 18, width: 16, numSegments: 8, dropout: 0.5, aug: 'paper', resize: 48, crop: 40, flip: false,
     // Without the 1/sqrt(C'HW) score scale the temporal map leaves uniform within a few epochs; with it,
-    // a model this small trained this briefly stays near it (spec §12 lists the flag).
+    // a model this small trained this briefly stays near it
+    // (docs/model.md#ambiguities-and-the-options-that-settle-them lists the option).
     attnScale: 'none',
     // Trained from scratch for ~1,400 steps, the attention needs a faster start than the paper's
     // fine-tuning recipe gives it: the temporal map's gradient is a product of its conv weights, so with

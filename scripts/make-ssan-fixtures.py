@@ -1,11 +1,11 @@
-"""Generate the SSAN parity fixtures (test/fixtures/ssan/) from the PyTorch reference of the spec.
+"""Generate the SSAN parity fixtures (test/fixtures/ssan/) from a PyTorch reference implementation.
 
 Run from the repository root, with the interpreter that has PyTorch 1.13 and torchvision 0.14:
 
     /usr/bin/python3 scripts/make-ssan-fixtures.py
 
 CI never runs this script; the files it writes are committed and read by test/parity/ssan.test.ts.
-The modules come from scripts/ssan_reference.py, an independent implementation of ssan-spec.md
+The modules come from scripts/ssan_reference.py, an independent implementation of docs/model.md
 whose state-dict keys are the TypeScript modules' keys. Everything is seeded and computed in float64.
 
 cases.json lists the cases. Each one is
@@ -314,7 +314,7 @@ def main():
     ssa = {"channels": CHANNELS, "numSegments": SEGMENTS}
     # The default SSA in both modes (train: BatchNorm on batch statistics, running statistics updated).
     cases.append(make_block_case("ssa-default", "ssa", ssa, seed=1, modes=("eval", "train")))
-    # One flag at a time (spec §12 and the Table 5 chain).
+    # One flag at a time (docs/model.md: the ambiguities and the Table 5 chain).
     variants = [
         ("ssa-no-channel-branch", {"channelBranch": False}),
         ("ssa-ta-value-x-hat", {"taValue": "x_hat"}),

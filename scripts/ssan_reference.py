@@ -1,11 +1,12 @@
-"""A second, independent PyTorch implementation of the SSAN model spec (ssan-spec.md §2 to §5).
+"""A second, independent PyTorch implementation of the SSAN models of docs/model.md.
 
-This is the spec written in PyTorch 1.13, as plainly as possible, so that scripts/make-ssan-fixtures.py
-can produce golden outputs and gradients for the TypeScript models in src/ssan/models. It is not used
-for training. Every module's state_dict() keys are exactly the TypeScript module's keys (the names are
-the TypeScript field names, camelCase where the TypeScript is, e.g. `temporalValue`).
+This is the model of docs/model.md written in PyTorch 1.13, as plainly as possible, so that
+scripts/make-ssan-fixtures.py can produce golden outputs and gradients for the TypeScript models in
+src/ssan/models. It is not used for training. Every module's state_dict() keys are exactly the
+TypeScript module's keys (the names are the TypeScript field names, camelCase where the TypeScript
+is, e.g. `temporalValue`).
 
-Conventions shared by every attention block (spec §3.2):
+Conventions shared by every attention block (docs/model.md#the-ssa-block):
 - the input x is (N*T, C, H, W), the frames of a clip contiguous: frame t of clip n is at row n*T + t;
 - C' = C // reduction is the embedding width, P = H*W the positions of a frame;
 - the output is Z = x + bn(out(Y)): a 1x1 conv back to C channels (W_z), a BatchNorm, the residual.
@@ -62,13 +63,14 @@ def frames_to_clip_vectors(t, num_segments):
 
 
 def init_embedding(conv):
-    """New convs of an attention block: normal(0, 0.01), bias 0 (spec §3.1 #11)."""
+    """New convs of an attention block: normal(0, 0.01), bias 0 (docs/model.md#output-and-initialisation)."""
     nn.init.normal_(conv.weight, 0.0, 0.01)
     nn.init.zeros_(conv.bias)
 
 
 def zero_bn(channels):
-    """The output BatchNorm, gamma = beta = 0 so that the block starts as the identity (spec §3.1 #9)."""
+    """The output BatchNorm, gamma = beta = 0 so that the block starts as the identity
+    (docs/model.md#output-and-initialisation)."""
     bn = nn.BatchNorm2d(channels)
     nn.init.zeros_(bn.weight)
     nn.init.zeros_(bn.bias)
@@ -76,7 +78,7 @@ def zero_bn(channels):
 
 
 # ---------------------------------------------------------------------------------------------------
-# SSA (spec §3)
+# SSA (docs/model.md#the-ssa-block)
 
 
 class SSA(nn.Module):
@@ -170,7 +172,7 @@ class SSA(nn.Module):
 
 
 # ---------------------------------------------------------------------------------------------------
-# Non-local baselines (spec §5)
+# Non-local baselines (docs/model.md#non-local-blocks)
 
 
 class NonLocal(nn.Module):
@@ -245,7 +247,7 @@ class StackedNonLocal(nn.Module):
 
 def non_local(channels, kind, num_segments, reduction=2, attn_scale="len", sub_sample=False, fusion="fused"):
     """A non-local block of any kind; '2d1d' fused is SSA without the channel branch, a separate temporal
-    value and 1x1x1 temporal embeddings (spec §5, the first row of the Table 5 chain)."""
+    value and 1x1x1 temporal embeddings (docs/model.md#the-table-5-chain, its first row)."""
     if kind == "2d1d":
         if sub_sample:
             raise ValueError("non_local: sub_sample applies to kinds '3d' and '2d' only")
@@ -259,7 +261,7 @@ def non_local(channels, kind, num_segments, reduction=2, attn_scale="len", sub_s
 
 
 # ---------------------------------------------------------------------------------------------------
-# TSM's temporal shift (spec §5)
+# TSM's temporal shift (docs/model.md#tsm)
 
 
 class TemporalShift(nn.Module):
@@ -331,7 +333,7 @@ def add_slots(block):
 
 
 # ---------------------------------------------------------------------------------------------------
-# Placement (spec §4) and the TSN wrapper (spec §2.2)
+# Placement (docs/model.md#placements) and the TSN wrapper (docs/model.md#tsn-wrapper-and-consensus)
 
 PLACEMENTS = {
     "A_odd": {"layer2": [1, 3], "layer3": [1, 3, 5]},

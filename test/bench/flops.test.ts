@@ -1,7 +1,7 @@
 /**
  * The flop counts behind every GFLOP/s the benchmarks print (bench/flops.ts): the project's shapes
  * against hand-computed values, the convolution count against an independent enumeration of the
- * kernel windows, the SSA block's count against the spec's figures and against ssan.summary, and the
+ * kernel windows, the SSA block's count against docs/model.md's figures and against ssan.summary, and the
  * throughput arithmetic. Benchmarks measure; nothing here times anything.
  */
 import fc from 'fast-check';
@@ -130,19 +130,19 @@ function summaryMacs(s: SSASpec): number {
 }
 
 describe('bench/flops: the SSA block', () => {
-  /** Millions of multiply-adds per frame, rounded to one decimal as the spec's table prints them. */
+  /** Millions of multiply-adds per frame, rounded to one decimal as docs/model.md prints them. */
   const perFrameMillions = (channels: number, size: number) => {
     const spec: SSASpec = { kind: 'ssa', clips: 1, segments: 8, channels, height: size, width: size };
     return Math.round(ssaForwardMultiplyAdds(spec) / spec.segments / 1e5) / 10;
   };
 
-  it("matches ssan-spec §6.2's per-module costs at T = 8", () => {
+  it("matches docs/model.md's per-module costs at T = 8", () => {
     // 128 at 28²: 19,267,584 qkv + 78,675,968 position + 6,422,528 channel + 19,267,584 temporal conv
     // + 802,816 temporal attention + 6,422,528 W_z = 130,859,008 per frame.
     expect(perFrameMillions(128, 28)).toBe(130.9);
     expect(perFrameMillions(256, 14)).toBe(61.6);
     expect(perFrameMillions(256, 28)).toBe(364.5);
-    // The formulas give 1,467,547,648 here; the spec prints 1,467.6, a rounding of 1,467.55.
+    // The formulas give 1,467,547,648 here; docs/model.md prints 1,467.6, a rounding of 1,467.55.
     expect(Math.abs(perFrameMillions(128, 56) - 1467.6)).toBeLessThanOrEqual(0.1 + 1e-9);
   });
 

@@ -1,5 +1,5 @@
 /**
- * Parity of the SSAN models with an independent PyTorch implementation of ssan-spec.md
+ * Parity of the SSAN models with an independent PyTorch implementation of docs/model.md
  * (scripts/ssan_reference.py). scripts/make-ssan-fixtures.py builds each module there with random
  * weights and BatchNorm state, runs it in float64 and writes test/fixtures/ssan/: cases.json (what to
  * build, with the TypeScript constructor's options) and one safetensors file per case (the state dict,
@@ -185,7 +185,7 @@ function modelTests(c: ModelCase, fixture: Record<string, Tensor>): void {
   }
 }
 
-describe('SSAN parity with the PyTorch reference of the spec', () => {
+describe('SSAN parity with the PyTorch reference implementation', () => {
   it('covers every SSA flag, every non-local kind and whole models of both block types', () => {
     const names = CASES.map((c) => c.name);
     expect(new Set(names).size).toBe(names.length);

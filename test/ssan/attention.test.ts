@@ -1,8 +1,9 @@
 /**
- * The attention blocks on their own (ssan-spec §11): identity at initialisation, the shape contract,
- * attention rows that sum to 1, parameter counts (§6.1), multiply-add counts (§6.2), float64 gradient
- * checks, and errors. Whole-model properties (frame order, placement, weights) are in models.test.ts;
- * numerical parity with a PyTorch implementation of the spec is in test/parity/ssan.test.ts.
+ * The attention blocks on their own (docs/model.md#invariants-the-tests-check): identity at
+ * initialisation, the shape contract, attention rows that sum to 1, parameter counts and multiply-add
+ * counts (docs/model.md#parameters-and-multiply-adds), float64 gradient checks, and errors. Whole-model
+ * properties (frame order, placement, weights) are in models.test.ts; numerical parity with a PyTorch
+ * implementation of docs/model.md is in test/parity/ssan.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { Tensor, manualSeed, nn, noGrad } from '../../src';
@@ -15,7 +16,7 @@ function count(module: nn.Module): number {
   return module.parameters().reduce((n, p) => n + p.numel(), 0);
 }
 
-/** Every variant the spec names, as constructors of a block at C channels and T frames. */
+/** Every variant docs/model.md names, as constructors of a block at C channels and T frames. */
 const VARIANTS: Record<string, (c: number, t: number) => Block> = {
   'SSA': (c, t) => new SSA(c, { numSegments: t }),
   'SSA without channel branch': (c, t) => new SSA(c, { numSegments: t, channelBranch: false }),
@@ -49,7 +50,7 @@ function wakeUp(block: Block, seed: number): void {
   }
 }
 
-describe('identity at initialisation (spec §11.1)', () => {
+describe('identity at initialisation (docs/model.md#output-and-initialisation)', () => {
   for (const [name, make] of Object.entries(VARIANTS)) {
     it(`${name} returns its input exactly, in train and eval mode`, () => {
       manualSeed(1);
@@ -66,7 +67,7 @@ describe('identity at initialisation (spec §11.1)', () => {
   }
 });
 
-describe('shape contract (spec §11.2)', () => {
+describe('shape contract (docs/model.md#shapes-of-one-block)', () => {
   it('SSA maps [N·T, C, H, W] to the same shape for C in {64, 128, 256}, H = W in {7, 14, 28}, T in {1, 8, 16}', () => {
     manualSeed(4);
     for (const c of [64, 128, 256]) {
@@ -111,7 +112,7 @@ describe('shape contract (spec §11.2)', () => {
   });
 });
 
-describe('attention maps (spec §11.4)', () => {
+describe('attention maps (docs/model.md#invariants-the-tests-check)', () => {
   it('are not kept by default', () => {
     const ssa = new SSA(8, { numSegments: 2 });
     ssa.forward(seeded([4, 8, 3, 3], 1, { dtype: 'float32', requiresGrad: false }));
@@ -180,7 +181,7 @@ describe('attention maps (spec §11.4)', () => {
   });
 });
 
-describe('parameter counts (spec §6.1)', () => {
+describe('parameter counts (docs/model.md#parameters-and-multiply-adds)', () => {
   it('SSA = 3.5C² + 5.5C: 14,688 at C = 64, 58,048 at C = 128, 230,784 at C = 256', () => {
     expect(count(new SSA(64, { numSegments: 8 }))).toBe(14_688);
     expect(count(new SSA(128, { numSegments: 8 }))).toBe(58_048);
@@ -222,7 +223,7 @@ describe('parameter counts (spec §6.1)', () => {
   });
 });
 
-describe('multiply-adds of the attention products (spec §6.2)', () => {
+describe('multiply-adds of the attention products (docs/model.md#parameters-and-multiply-adds)', () => {
   // Per frame, with the convs: qkv 3CC'P, temporal conv 6C'²P, W_z C'CP (see test/ssan/summary.test.ts
   // for the whole table); here the products the block reports itself.
   it("SSA's own products: 2P²C' + 2C'²P per frame and 2T²C'P per clip", () => {
@@ -231,7 +232,7 @@ describe('multiply-adds of the attention products (spec §6.2)', () => {
     const perFrame = 2 * p * p * 64 + 2 * 64 * 64 * p + (2 * 8 * 8 * 64 * p) / 8;
     expect(ssa.ownMacs([16, 128, 28, 28])).toBe(16 * perFrame);
     const convs = 3 * 128 * 64 * p + 6 * 64 * 64 * p + 64 * 128 * p;
-    // The spec's per-module figure: 130.9 M MACs per frame at C = 128, 28x28, T = 8.
+    // docs/model.md's per-module figure: 130.9 M MACs per frame at C = 128, 28x28, T = 8.
     expect((perFrame + convs) / 1e6).toBeCloseTo(130.9, 1);
   });
 
@@ -313,7 +314,7 @@ describe('bad options', () => {
   });
 });
 
-describe('initialisation of the new convs (spec §3.1 row 11)', () => {
+describe('initialisation of the new convs (docs/model.md#output-and-initialisation)', () => {
   /** The sample standard deviation of every conv weight of a block, and whether all conv biases are zero. */
   function convWeightStats(block: Block): { std: number; zeroBiases: boolean } {
     const convs = block.modules().filter((m): m is nn.Conv2d | nn.Conv3d => m instanceof nn.Conv2d || m instanceof nn.Conv3d);

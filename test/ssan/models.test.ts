@@ -1,7 +1,7 @@
 /**
  * Whole models from createModel: the TSN wrapper's contract, where the blocks go, what they add
- * (808,448 parameters for SSAN on ResNet-50, spec §6.1), the frame-order property (spec §0.4, §11.3),
- * TSM's shift, and loading ImageNet weights into every arch.
+ * (808,448 parameters for SSAN on ResNet-50, docs/model.md#parameters-and-multiply-adds), the frame-order property
+ * (docs/model.md#frame-order), TSM's shift, and loading ImageNet weights into every arch.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -63,7 +63,7 @@ function maxDiff(a: Tensor, b: Tensor): number {
   return m;
 }
 
-describe('TSN wrapper (spec §2.2)', () => {
+describe('TSN wrapper (docs/model.md#tsn-wrapper-and-consensus)', () => {
   it('clips [N, T, 3, H, W] -> logits [N, K], the mean of the per-frame logits', () => {
     manualSeed(1);
     const model = tiny('tsn', { dropout: 0 });
@@ -109,7 +109,7 @@ describe('TSN wrapper (spec §2.2)', () => {
   });
 });
 
-describe('createModel: where the blocks go (spec §4)', () => {
+describe('createModel: where the blocks go (docs/model.md#placements)', () => {
   it("default placement A_odd: SSA in layer2 {1, 3} and layer3 {1, 3, 5} at the bottleneck width", () => {
     const model = createModel({ arch: 'ssan', depth: 50, width: 4, numClasses: 3, numSegments: 2 });
     const found = model.backbone.stages.flatMap((stage, s) =>
@@ -170,16 +170,16 @@ describe('createModel: where the blocks go (spec §4)', () => {
   });
 });
 
-describe('what the blocks add (spec §6.1)', () => {
+describe('what the blocks add (docs/model.md#parameters-and-multiply-adds)', () => {
   it('SSAN adds 808,448 parameters to ResNet-50 (five SSA modules); TSN adds only the classifier', () => {
     manualSeed(9);
     const ssanModel = createModel({ arch: 'ssan', depth: 50, numClasses: 174, numSegments: 8 });
     expect(count(attentionParams(ssanModel))).toBe(808_448);
-    // Backbone without fc: 23,508,032; the new fc for 174 classes: 356,526 (spec §2.1: 23,864,558 in all).
+    // Backbone without fc: 23,508,032; the new fc for 174 classes: 356,526 (23,864,558 in all).
     expect(count(ssanModel.parameters()) - 808_448).toBe(23_864_558);
   });
 
-  it('the non-local variants add their §6.1 totals under placement A', () => {
+  it('the non-local variants add their totals of docs/model.md under placement A', () => {
     const totals: [Arch, Record<string, unknown>, number][] = [
       ['nl3d', {}, 463_360], ['nl2d', {}, 463_360], ['nl1d', {}, 463_360],
       ['nl2d1d', { fusion: 'stacked' }, 926_720], ['nl2d1d', {}, 636_928],
@@ -194,7 +194,7 @@ describe('what the blocks add (spec §6.1)', () => {
   });
 });
 
-describe('frame order (spec §0.4, §11.3)', () => {
+describe('frame order (docs/model.md#frame-order)', () => {
   // float64, eval mode, every BatchNorm (the attention blocks' output BNs included) random and non-zero.
   const models = new Map<string, TSN>();
   const build = (name: string, arch: Arch, extra: Partial<Parameters<typeof createModel>[0]> = {}) => {

@@ -1,7 +1,8 @@
 /**
  * summary(): the rows it records (names, shapes, parameters, multiply-adds), its totals against
  * model.parameters() and against hand-computed conv / linear counts, torchvision's published ResNet-50
- * figure, the SSA costs of ssan-spec §6.2, and that the model is left exactly as it was, errors included.
+ * figure, the SSA costs of docs/model.md#parameters-and-multiply-adds, and that the model is left exactly as it was,
+ * errors included.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -260,8 +261,11 @@ describe('summary: ResNets', () => {
   });
 });
 
-describe('summary: SSA blocks (ssan-spec §6.2, per frame, T = 8)', () => {
-  /** §6.2 term by term, per frame: qkv, M_S and A_S·V_S, M_C and A_C·V_C, temporal conv, M_T and A_T·V_T, W_z. */
+describe('summary: SSA blocks (docs/model.md#parameters-and-multiply-adds, per frame, T = 8)', () => {
+  /**
+   * docs/model.md#parameters-and-multiply-adds term by term, per frame: qkv, M_S and A_S·V_S, M_C and
+   * A_C·V_C, temporal conv, M_T and A_T·V_T, W_z.
+   */
   function specPerFrame(channels: number, side: number, frames: number): number {
     const inner = channels / 2;
     const p = side * side;

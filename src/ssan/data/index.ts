@@ -1,6 +1,7 @@
 /**
- * ssan.data: the datasets in their on-disk formats (spec §8), the synthetic Something-Something set,
- * segment sampling and clip transforms (§7.1, §7.2), and the decode-ahead clip loader.
+ * ssan.data: the datasets in their on-disk formats (docs/model.md#dataset-formats), the synthetic
+ * Something-Something set, segment sampling and clip transforms (docs/model.md#segment-sampling,
+ * #transforms), and the decode-ahead clip loader.
  */
 export type { VideoRecord, FrameLayout, VideoSplit, RgbImage } from './types';
 export { decodeJpeg, readJpeg, encodeJpeg, writeJpeg } from './jpeg';

@@ -1,7 +1,7 @@
 /**
- * Which frames of a video make a clip: TSN segment sampling as TSM's TSNDataSet does it (spec §7.1).
- * The video is cut into `numSegments` equal segments and one frame is taken from each. Indices are
- * 1-based, as the frame files are.
+ * Which frames of a video make a clip: TSN segment sampling as TSM's TSNDataSet does it
+ * (docs/model.md#segment-sampling). The video is cut into `numSegments` equal segments and one frame is taken from
+ * each. Indices are 1-based, as the frame files are.
  *
  * The arithmetic follows TSM's Python step by step (same operations in the same order on doubles), so the
  * indices are the ones TSM would pick, down to the rounding of `tick`.

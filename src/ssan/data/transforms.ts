@@ -1,5 +1,5 @@
 /**
- * Spatial augmentation of a clip (spec §7.2): pure functions on RgbImage, and `transformClip`, which
+ * Spatial augmentation of a clip (docs/model.md#transforms): pure functions on RgbImage, and `transformClip`, which
  * turns the T decoded frames of a clip into the network's input, float32 [T, 3, crop, crop].
  *
  * Every intermediate image is 8-bit, as in TSM's PIL pipeline (resize, crop, resize, flip, then ToTensor
@@ -27,7 +27,7 @@ export interface ClipTransform {
   crop: number;
   /** Random crop (and flip, if `flip`) when true; centre crop when false. */
   train: boolean;
-  /** Horizontal flip with p = 0.5 per clip, training only. Never for Something-Something (§7.2). */
+  /** Horizontal flip, p = 0.5 per clip, training only. Never for Something-Something (docs/model.md#transforms). */
   flip: boolean;
   /** Per-channel mean and std of RGB in [0, 1]; ImageNet's when omitted. */
   mean?: Rgb;

@@ -9,7 +9,7 @@ export interface VideoRecord {
   id: string;
   /** The video's frame folder (absolute path). */
   location: string;
-  /** Frames in the folder; frame files are numbered from 1 (spec §7.1). */
+  /** Frames in the folder; frame files are numbered from 1 (docs/model.md#segment-sampling). */
   numFrames: number;
   /** Class index, 0-based. */
   label: number;

@@ -1,7 +1,7 @@
 /**
  * What the attention blocks (SSA and the non-local family) share: how a batch of frames splits into
- * clips, the attention product itself with the spec's normalisation flags, and the initialisation of the
- * new layers (ssan-spec §3.1 rows 3, 9 and 11).
+ * clips, the attention product itself with its normalisation options, and the initialisation of the
+ * new layers (docs/model.md#defaults-and-why).
  */
 import { Tensor } from '../../tensor/tensor';
 import { softmax } from '../../nn/functional/softmax';
@@ -9,7 +9,7 @@ import * as init from '../../nn/init';
 import { BatchNorm2d, Conv2d, Conv3d } from '../../nn/layers';
 
 /**
- * How attention scores become weights (ssan-spec §12 `attn_scale`):
+ * How attention scores become weights (docs/model.md#ambiguities-and-the-options-that-settle-them):
  * - 'len': softmax of scores / √(contraction length), the embedded-Gaussian non-local (default);
  * - 'none': softmax of the raw scores;
  * - 'dot': no softmax, scores divided by the number of keys (the non-local "dot product" variant).
@@ -88,7 +88,10 @@ export function attend(
   return { output: weights.matmul(values), weights };
 }
 
-/** The spread of the new convs' initial weights: the official non-local CONV_INIT_STD (spec §3.1 row 11). */
+/**
+ * The spread of the new convs' initial weights: the official non-local CONV_INIT_STD
+ * (docs/model.md#output-and-initialisation).
+ */
 export const EMBEDDING_INIT_STD = 0.01;
 
 /** Checks a block's `initStd` option. */
@@ -121,8 +124,8 @@ export function temporalConv3d(inChannels: number, outChannels: number, temporal
 
 /**
  * The initial scale γ of the BatchNorm after W_z: 0, so the block adds exactly nothing at
- * initialisation and ImageNet features pass through unchanged until training moves γ (ssan-spec §3.1
- * row 9).
+ * initialisation and ImageNet features pass through unchanged until training moves γ
+ * (docs/model.md#output-and-initialisation).
  */
 export const OUT_INIT = 0;
 

@@ -1,5 +1,5 @@
 /**
- * The non-local baselines of the paper's Table 2 (ssan-spec §5): embedded-Gaussian non-local blocks
+ * The non-local baselines of the paper's Table 2 (docs/model.md#non-local-blocks): embedded-Gaussian non-local blocks
  * that differ in what attends to what.
  * - '3d': every position of every frame of a clip attends to all T·P positions of that clip;
  * - '2d': positions attend within their own frame;
@@ -9,7 +9,7 @@
  *   2D block followed by a full 1D block.
  * Each block: θ, φ, g 1x1 embeddings to C' channels, softmax(θᵀφ / √d) over the keys, W_z back to C
  * channels, BatchNorm with zero scale, plus the input. Their 1x1 embeddings see no frame order, so
- * TSN plus any of these gives the same logits for any order of the segments (ssan-spec §0.4).
+ * TSN plus any of these gives the same logits for any order of the segments (docs/model.md#frame-order).
  */
 import { Tensor } from '../../tensor/tensor';
 import { Module } from '../../nn/module';
@@ -183,7 +183,7 @@ export class NonLocal extends Module {
     return output;
   }
 
-  /** Multiply-adds of the attention products for an input shape (ssan-spec §6.2). */
+  /** Multiply-adds of the attention products for an input shape (docs/model.md#parameters-and-multiply-adds). */
   ownMacs(inputShape: readonly number[]): number {
     if (this.spatial) return 0; // its two children count their own
     if (this.fused) return separableOwnMacs(this.innerChannels, this.fused.config, inputShape);

@@ -1,5 +1,5 @@
 /**
- * Which residual blocks get an attention module (ssan-spec §4). The paper says "2 from Res2 and 3 from
+ * Which residual blocks get an attention module (docs/model.md#placements). The paper says "2 from Res2 and 3 from
  * Res3"; the default reads that as torchvision's layer2 and layer3, every other block from the second
  * ('A_odd', the non-local "5-block" setting), so no module runs before a stage's stride.
  */

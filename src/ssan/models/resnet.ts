@@ -2,7 +2,7 @@
  * ResNet-18/34/50/101/152 with torchvision's exact layout and parameter names, so that a torchvision
  * checkpoint converted to safetensors loads with loadStateDict as it is (`layer3.5.bn2.running_var`,
  * `layer1.0.downsample.0.weight`, ...). This is the "v1.5" ResNet: a bottleneck strides in its 3x3
- * conv (conv2), not in its first 1x1 (ssan-spec §2.1).
+ * conv (conv2), not in its first 1x1 (docs/model.md#backbone).
  *
  * `width` scales every stage: torchvision's 64 gives stages of 64, 128, 256, 512 channels (times 4 at
  * a bottleneck's output); 8 or 16 gives a model small enough for CPU demos and tests.
@@ -84,7 +84,7 @@ export class Bottleneck extends Module {
   readonly bn1: BatchNorm2d;
   /**
    * An optional module run between conv1-bn1-relu and conv2, at the bottleneck's width: where SSAN puts
-   * its attention (SSA, non-local; ssan-spec §2.1). null, the default, runs nothing and adds nothing
+   * its attention (SSA, non-local; docs/model.md#backbone). null, the default, runs nothing and adds nothing
    * to the state dict or the printed model, which then stays torchvision's.
    */
   attention: Module | null;

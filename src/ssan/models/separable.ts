@@ -1,6 +1,6 @@
 /**
  * Separable attention: spatial attention inside each frame, then temporal attention across the frames
- * of a clip (ssan-spec §3.2). With all of its switches on this is SSA; with the channel branch off, a
+ * of a clip (docs/model.md#the-ssa-block). With all of its switches on this is SSA; with the channel branch off, a
  * separate temporal value embedding and 1x1x1 temporal embeddings it is the fused 2D+1D non-local
  * block, the first row of the paper's Table 5. Each switch adds one component of that ablation chain,
  * so SSA and the fused non-local share this one computation.
@@ -22,7 +22,7 @@ import {
 } from './attention-common';
 
 /**
- * What the temporal attention mixes across time (ssan-spec §3.3, §12 `ta_value`):
+ * What the temporal attention mixes across time (docs/model.md#temporal-attention):
  * - 'shared_v': the spatial value embedding v itself (the paper's shared value embedding, SVE);
  * - 'x_hat': the spatial attention's output X̂;
  * - 'separate_g': a 1x1x1 conv of X̂ (the non-local's own g; what the fused 2D+1D baseline does).
@@ -31,7 +31,7 @@ export type TemporalValue = 'shared_v' | 'x_hat' | 'separate_g';
 export const TEMPORAL_VALUES: readonly TemporalValue[] = ['shared_v', 'x_hat', 'separate_g'];
 
 /**
- * How the channel branch turns energies into weights (ssan-spec §3.1 row 4): 'qk' is the scaled
+ * How the channel branch turns energies into weights (docs/model.md#channel-branch): 'qk' is the scaled
  * softmax of q·kᵀ; 'danet' is DANet's softmax(rowmax(E) − E), which reverses the similarity order.
  */
 export type CamStyle = 'qk' | 'danet';
@@ -168,7 +168,8 @@ export function separableForward(
 
 /**
  * Multiply-adds of the attention products (the convs are counted as layers): per frame 2·P²·C' for
- * the position branch and 2·C'²·P for the channel branch, per clip 2·T²·C'·P (ssan-spec §6.2).
+ * the position branch and 2·C'²·P for the channel branch, per clip 2·T²·C'·P
+ * (docs/model.md#parameters-and-multiply-adds).
  */
 export function separableOwnMacs(inner: number, config: SeparableConfig, inputShape: readonly number[]): number {
   const [batch, , height, width] = inputShape;

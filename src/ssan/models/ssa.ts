@@ -1,5 +1,5 @@
 /**
- * SSA, the separable self-attention module of the paper (ssan-spec §3): spatial attention within each
+ * SSA, the separable self-attention module of the paper (docs/model.md#the-ssa-block): spatial attention within each
  * frame (a position branch and a channel branch sharing query and key), then temporal attention across
  * the frames of each clip, whose query and key come from one 3x1x1 convolution over the spatial result
  * and whose value is the spatial value embedding. Output: x + BN(W_z(Y)), with BN's scale at zero so
@@ -50,7 +50,7 @@ export interface SSAOptions {
   keepAttention?: boolean;
 }
 
-/** SSA's defaults (ssan-spec §3.1): the paper's module with every Table 5 component on. */
+/** SSA's defaults (docs/model.md#defaults-and-why): the paper's module with every Table 5 component on. */
 export function ssaConfig(opts: SSAOptions): SeparableConfig {
   return {
     numSegments: opts.numSegments,

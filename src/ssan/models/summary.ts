@@ -7,12 +7,13 @@
  * shadows the class's method) and runs one forward pass on a zero input. The wrappers are removed in a
  * finally block, so the model is left as it was even when its forward throws.
  *
- * What counts as a multiply-add (ssan-spec §6.2): convolutions and linear layers, counted per call as
+ * What counts as a multiply-add (docs/model.md#parameters-and-multiply-adds): convolutions and linear
+ * layers, counted per call as
  *   Conv2d / Conv3d: output elements × (inChannels / groups) × kernel volume,
  *   Linear:          output elements × inFeatures,
  * plus whatever a module declares through `ownMacs` (the attention products Q·Kᵀ and A·V, which no
  * child module performs). Biases, BatchNorm, ReLU, pooling, softmax, dropout and additions count 0:
- * they are one operation per element, negligible next to the products (the spec's convention, and
+ * they are one operation per element, negligible next to the products (the convention of docs/model.md, and
  * torchvision's published 4.09 GMACs for ResNet-50).
  */
 import { Tensor } from '../../tensor/tensor';

@@ -1,5 +1,5 @@
 /**
- * TSM's temporal shift (Lin et al.; ssan-spec §5): a parameter-free way to mix time into a 2D network.
+ * TSM's temporal shift (Lin et al.; docs/model.md#tsm): a parameter-free way to mix time into a 2D network.
  * In each clip, 1/8 of the channels take their values from the next frame and another 1/8 from the
  * previous frame (zeros past the clip's ends); the rest stay. Put on the residual branch before a
  * block's conv1 ("residual shift"), the conv then sees three frames at once while the shortcut keeps

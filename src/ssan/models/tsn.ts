@@ -1,6 +1,6 @@
 /**
- * The TSN framework (ssan-spec §2.2): a clip of T frames, one per segment, runs through a 2D backbone
- * as a batch of N·T images; each frame gets its own logits and the clip's logits are their mean (the
+ * The TSN framework (docs/model.md#tsn-wrapper-and-consensus): a clip of T frames, one per segment, runs through a 2D
+ * backbone as a batch of N·T images; each frame gets its own logits and the clip's logits are their mean (the
  * "average consensus"). Time is mixed only where the backbone has modules that see several frames:
  * SSA, non-local blocks, TSM's shift. Plain TSN has none, so it cannot tell a clip from its reversal.
  */

@@ -1,5 +1,5 @@
 /**
- * HowTo100M's text-video joint embedding (Miech et al. 2019; model.py, ssan-spec §9): a caption's
+ * HowTo100M's text-video joint embedding (Miech et al. 2019; model.py; docs/model.md#retrieval): a caption's
  * word vectors are max-pooled into a sentence vector, the sentence and the video feature each pass
  * through a gated embedding unit into one space, and the similarity is their dot product.
  *

@@ -1,5 +1,5 @@
 /**
- * ssan.retrieval: text-to-video retrieval with HowTo100M's joint embedding (ssan-spec §9): the model,
+ * ssan.retrieval: text-to-video retrieval with HowTo100M's joint embedding (docs/model.md#retrieval): the model,
  * its max-margin ranking loss, the R@K / median-rank metrics, and the caption inputs (tokeniser,
  * word2vec files).
  */

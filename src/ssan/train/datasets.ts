@@ -1,7 +1,7 @@
 /**
- * The train and validation splits a run uses: a dataset on disk in one of the §8 formats, or, when none
- * is given, the synthetic Something-Something set, generated once into `data/synthetic-sth` and read back
- * through the real V1 reader.
+ * The train and validation splits a run uses: a dataset on disk in one of the formats of
+ * docs/model.md#dataset-formats, or, when none is given, the synthetic Something-Something set, generated
+ * once into `data/synthetic-sth` and read back through the real V1 reader.
  */
 import path from 'path';
 import { openSplit, DataFormat, OpenSplitOptions } from '../data/open-split';

@@ -1,6 +1,6 @@
 /**
  * Evaluation: one model or an ensemble, one clip per video or several. Every clip of every model gives a
- * softmax; a video's score is their mean (the paper's SSA_En averages models; spec §7.3), and its loss
+ * softmax; a video's score is their mean (the paper's SSA_En averages models; docs/model.md#evaluation), and its loss
  * is -log of the mean probability of its class, which for one model and one clip is the cross-entropy
  * of its logits. Models of an ensemble may read different sources (8 and 16 frames, say): predictions
  * are matched by video.

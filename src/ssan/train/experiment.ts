@@ -28,9 +28,12 @@ export interface ExperimentConfig {
   numSegments: number;
   /** Where the attention blocks go; createModel's default (A_odd where the ResNet has the blocks) unless given. */
   placement?: Placement;
-  /** The attention score scale of SSA and the non-local blocks (spec §12 `attn_scale`). */
+  /**
+   * The attention score scale of SSA and the non-local blocks
+   * (docs/model.md#ambiguities-and-the-options-that-settle-them).
+   */
   attnScale?: AttnScale;
-  /** The initial spread of the attention blocks' new convs (default 0.01, spec §3.1 row 11). */
+  /** The initial spread of the attention blocks' new convs (default 0.01, docs/model.md#output-and-initialisation). */
   attnInitStd?: number;
   /** The initial scale of the attention blocks' output BatchNorm (default 0: each block starts as the identity). */
   attnOutInit?: number;
@@ -39,7 +42,7 @@ export interface ExperimentConfig {
   /** The non-local 2D+1D block's form. */
   nlFusion?: 'fused' | 'stacked';
   dropout: number;
-  /** Spatial pipeline (spec §7.2). */
+  /** Spatial pipeline (docs/model.md#transforms). */
   aug: 'paper' | 'tsn_msc';
   resize: number;
   crop: number;
@@ -113,7 +116,7 @@ export function dataChanges(recorded: RunData, now: RunData): string[] {
     .map(([key, what]) => `${what} ${String(recorded[key])} -> ${String(now[key])}`);
 }
 
-/** The paper's model and input on ResNet-50 (spec §2, §7.2). */
+/** The paper's model and input on ResNet-50 (docs/model.md#backbone, #transforms). */
 export const PAPER_CONFIG: Omit<ExperimentConfig, 'numClasses'> = {
   arch: 'ssan', depth: 50, width: 64, numSegments: 8, dropout: 0.5, aug: 'paper', resize: 256, crop: 224, flip: false,
 };

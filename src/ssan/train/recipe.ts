@@ -1,7 +1,7 @@
 /**
- * The paper's optimisation recipe (spec §7.3) as one object: Nesterov SGD with momentum 0.9, weight decay
- * 5e-4 on weights only (none on BatchNorm and biases), lr 0.01 for a batch of 64 clips scaled linearly with
- * the batch, a linear warm-up over the first epoch (0.1·lr to lr, per optimizer step), then lr x0.1 when
+ * The paper's optimisation recipe (docs/model.md#training-recipe) as one object: Nesterov SGD with momentum 0.9,
+ * weight decay 5e-4 on weights only (none on BatchNorm and biases), lr 0.01 for a batch of 64 clips scaled linearly
+ * with the batch, a linear warm-up over the first epoch (0.1·lr to lr, per optimizer step), then lr x0.1 when
  * the validation loss stops improving (ReduceLROnPlateau), and the global gradient norm clipped at 20.
  * `decayEpochs`, empty in the paper's recipe, adds fixed x0.1 steps for runs too short for a plateau.
  */
@@ -56,7 +56,10 @@ export function scaledLr(effectiveBatch: number): number {
   return (0.01 * effectiveBatch) / 64;
 }
 
-/** The recipe with every field the paper (or the spec's proposal) fixes, for the given batch. */
+/**
+ * The recipe with every field the paper (or, where it is silent, docs/model.md#training-recipe) fixes, for the given
+ * batch.
+ */
 export function paperRecipe(overrides: Partial<TrainRecipe> = {}): TrainRecipe {
   const batchSize = overrides.batchSize ?? 64;
   const accumulate = overrides.accumulate ?? 1;

@@ -1,6 +1,6 @@
 /**
- * The dataset readers of spec §8 on tiny datasets written in each real format: classes and their order,
- * labels, frame counts, locations, what is skipped and why, and errors that name the file and the line.
+ * The dataset readers of docs/model.md#dataset-formats on tiny datasets written in each real format: classes and
+ * their order, labels, frame counts, locations, what is skipped and why, and errors that name the file and the line.
  * Something-Something V2 and Kinetics are also read from videos (needs ffmpeg).
  */
 import fs from 'fs';

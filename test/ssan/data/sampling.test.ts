@@ -1,7 +1,7 @@
 /**
- * Segment sampling (spec §7.1, §11.6): the invariants of TSM's training rule in each of its branches, the
- * centre rule's exact vectors, and multi-clip placement, against values worked out by hand from TSM's
- * formulas.
+ * Segment sampling (docs/model.md#segment-sampling, #invariants-the-tests-check item 6): the invariants of TSM's
+ * training rule in each of its branches, the centre rule's exact vectors, and multi-clip placement, against values
+ * worked out by hand from TSM's formulas.
  */
 import { describe, expect, it } from 'vitest';
 import { Generator } from '../../../src/tensor/random';
@@ -76,7 +76,7 @@ describe('trainSegmentIndices', () => {
 });
 
 describe('centreSegmentIndices', () => {
-  it('is [3, 8, 13, 18, 23, 28, 33, 38] for 40 frames and 8 segments (§11.6)', () => {
+  it('is [3, 8, 13, 18, 23, 28, 33, 38] for 40 frames and 8 segments', () => {
     expect(centreSegmentIndices(40, 8)).toEqual([3, 8, 13, 18, 23, 28, 33, 38]);
   });
 

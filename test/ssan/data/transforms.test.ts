@@ -1,5 +1,5 @@
 /**
- * Clip transforms (spec §7.2): bilinear resampling against PyTorch, crops, TSN multi-scale crop
+ * Clip transforms (docs/model.md#transforms): bilinear resampling against PyTorch, crops, TSN multi-scale crop
  * parameters, the one-geometry-per-clip rule, flip, and normalisation.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,7 +1,7 @@
 /**
  * retrievalMetrics against HowTo100M's compute_metrics (numpy, via scripts/make-retrieval-fixtures.py),
- * and the spec's invariants (ssan-spec §11 item 7): identity gives R@1 = 1 and MR = 1; a reversed
- * matrix puts each match last; ties count every tied position, as compute_metrics does.
+ * and the invariants of docs/model.md#invariants-the-tests-check (item 7): identity gives R@1 = 1 and MR = 1; a
+ * reversed matrix puts each match last; ties count every tied position, as compute_metrics does.
  */
 import { describe, expect, it } from 'vitest';
 import { tensor } from '../../../src';

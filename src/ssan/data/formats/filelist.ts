@@ -1,5 +1,5 @@
 /**
- * TSM/TSN file lists (spec §8.3): one video per line, `<frame folder> <num_frames> <label>`, the folder
+ * TSM/TSN file lists (docs/model.md#file-lists): one video per line, `<frame folder> <num_frames> <label>`, the folder
  * relative to a root. The list is checked when it is read, so that a bad line stops a run before it trains
  * rather than after an epoch: folders must stay inside the root, labels must name a class, and a
  * `num_frames` larger than the frames in the folder is an error (one directory listing per video, the

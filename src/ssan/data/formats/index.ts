@@ -1,4 +1,4 @@
-/** Dataset readers for the on-disk formats of spec §8, and the helpers they share. */
+/** Dataset readers for the on-disk formats of docs/model.md#dataset-formats, and the helpers they share. */
 export { readSthV1, STHV1_TEMPLATE } from './sthv1';
 export type { SthSplit, SthV1Options } from './sthv1';
 export { readSthV2, STHV2_TEMPLATE } from './sthv2';

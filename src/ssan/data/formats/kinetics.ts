@@ -1,5 +1,5 @@
 /**
- * Kinetics-400 (spec §8.4): the crawler's CSV per split and, on disk, frame folders in TSM's layout
+ * Kinetics-400 (docs/model.md#kinetics-400): the crawler's CSV per split and, on disk, frame folders in TSM's layout
  * (`<class folder>/<youtube_id>_<time_start>/img_00001.jpg`, tools/gen_label_kinetics.py). A clip that
  * has only its .mp4 yet is extracted once with ffmpeg.
  */

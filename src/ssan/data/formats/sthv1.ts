@@ -1,6 +1,7 @@
 /**
- * Something-Something V1 (spec §8.1): JPEG frames only, a label list and `<id>;<class name>` split files.
- * Class indices follow TSM's gen_label_sthv1.py: the position of the name in the sorted label list.
+ * Something-Something V1 (docs/model.md#something-something-v1): JPEG frames only, a label list and
+ * `<id>;<class name>` split files. Class indices follow TSM's gen_label_sthv1.py: the position of the
+ * name in the sorted label list.
  */
 import path from 'path';
 import { countFrames } from '../frame-folder';

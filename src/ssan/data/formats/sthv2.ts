@@ -1,5 +1,5 @@
 /**
- * Something-Something V2 (spec §8.2): webm videos and JSON annotations. Class index =
+ * Something-Something V2 (docs/model.md#something-something-v2): webm videos and JSON annotations. Class index =
  * labels[template without '[' and ']'] as in TSM's gen_label_sthv2.py. Frames are read from a frame
  * folder per video; a video that has none yet is extracted once with ffmpeg (TSM vid2img_sthv2.py).
  */

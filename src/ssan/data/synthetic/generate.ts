@@ -1,6 +1,6 @@
 /**
- * Writes the synthetic dataset to disk in the real Something-Something V1 layout (ssan-spec §8.1), so the
- * training example reads it with the same code as the real dataset:
+ * Writes the synthetic dataset to disk in the real Something-Something V1 layout
+ * (docs/model.md#something-something-v1), so the training example reads it with the same code as the real dataset:
  *
  *   <root>/something-something-v1-labels.csv          class names, one per line, no header
  *   <root>/something-something-v1-train.csv           <id>;<class name>, one line per video, shuffled

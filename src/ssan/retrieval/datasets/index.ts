@@ -1,5 +1,5 @@
 /**
- * Retrieval datasets: MSR-VTT and YouCook2 in their released files (ssan-spec §8.5, §8.6), captions for
+ * Retrieval datasets: MSR-VTT and YouCook2 in their released files (docs/model.md#msr-vtt, #youcook2), captions for
  * the synthetic Something-Something set, and the one-caption-per-epoch sampler training uses.
  */
 export { CaptionSampler } from './caption-sampler';

@@ -1,5 +1,5 @@
 /**
- * MSR-VTT for text-to-video retrieval (ssan-spec §8.5), in the files HowTo100M and the 1k-A protocol use:
+ * MSR-VTT for text-to-video retrieval (docs/model.md#msr-vtt), in the files HowTo100M and the 1k-A protocol use:
  *
  *   MSRVTT_data.json          {videos: [{video_id, split, category, ...}], sentences: [{sen_id, video_id, caption}]}
  *   MSRVTT_train.9k.csv       the training videos, a `video_id` column (HowTo100M's MSRVTT_train.csv is alike)
@@ -7,7 +7,7 @@
  *
  * Training shows every video once an epoch with one of its captions (./caption-sampler.ts); testing pairs
  * each test video with the caption of its row, in file order, so row i of the similarity matrix matches
- * column i (spec §9, Evaluation).
+ * column i (docs/model.md#retrieval, Metrics).
  */
 import path from 'path';
 import { lineError, readJsonFile } from '../../data/text-file';

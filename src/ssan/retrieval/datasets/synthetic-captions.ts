@@ -10,7 +10,7 @@
  * order, the retrieval counterpart of the set's classification test.
  *
  * The direction words differ as a SET, not only in order: HowTo100M's sentence encoder max-pools over
- * words (spec §9), so "from left to right" and "from right to left" would embed identically. The
+ * words (docs/model.md#retrieval), so "from left to right" and "from right to left" would embed identically. The
  * phrasings avoid such word-order-only contrasts.
  *
  * The captions of a set are computed, not stored: each video's generator is replayed up to its scene

@@ -1,5 +1,5 @@
 /**
- * YouCook2 for text-to-video retrieval (ssan-spec §8.6): youcookii_annotations_trainval.json lists, for
+ * YouCook2 for text-to-video retrieval (docs/model.md#youcook2): youcookii_annotations_trainval.json lists, for
  * every YouTube video, its recipe steps as segments in seconds with one sentence each. A clip is one
  * segment. HowTo100M evaluates on the validation clips, since the test sentences are not public.
  */

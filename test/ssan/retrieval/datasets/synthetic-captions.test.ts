@@ -17,7 +17,9 @@ import {
 import { Generator } from '../../../../src/tensor/random';
 import { useTempDirs } from './temp-dir';
 
-/** The words of a caption as the retrieval text pipeline splits them (spec §9: the regex [\w']+). */
+/**
+ * The words of a caption as the retrieval text pipeline splits them (docs/model.md#retrieval: Python's regex [\w']+).
+ */
 const words = (caption: string) => caption.toLowerCase().match(/[\w']+/g) ?? [];
 
 /** Scenes of every class over several seeds: pairs [forward, reversed] rendered from the same draws. */
