@@ -19,12 +19,12 @@ import { Arena, Runtime, fitsInMemory, getRuntime } from './runtime';
 import { partRange, threadsFor } from './split';
 
 /**
- * Below this many elements the TypeScript loops are as fast as WebAssembly with its copies. Measured
- * with a script comparing the two interleaved in one run (2 shared cores, float32, training): at 512
- * elements WebAssembly took 3 µs against TypeScript's 2-3, at 2048 4 µs against 6, at [64,16,10,10]
- * 82-88 µs against 283 forward and 121-134 against 357 backward, at [8,64,56,56] 1.9 ms against 4.2
- * forward (2.1 against 8.8 with the ReLU) and 2.4 against 5.3 backward (3.1-3.7 against 12 masked).
- * At the large shapes the two copies take most of WebAssembly's time.
+ * Below this many elements the TypeScript loops are as fast as WebAssembly with its copies. Measured on the
+ * project's 2-core machine (shared) in December 2026 with a scratch script (not kept) comparing the two
+ * interleaved in one run (float32, training): at 512 elements WebAssembly took 3 µs against TypeScript's
+ * 2-3, at 2048 4 µs against 6, at [64,16,10,10] 82-88 µs against 283 forward and 121-134 against 357
+ * backward, at [8,64,56,56] 1.9 ms against 4.2 forward (2.1 against 8.8 with the ReLU) and 2.4 against 5.3
+ * backward (3.1-3.7 against 12 masked). At the large shapes the two copies take most of WebAssembly's time.
  */
 export const MIN_ELEMENTS = 2048;
 

@@ -32,12 +32,12 @@ import { OutputBlock, partRange, splitOutput, threadsFor } from './split';
 type Sizes = ReturnType<typeof convSizes>;
 
 /**
- * The GEMM width (columns) a block of samples is made to reach: a sample with fewer output positions
- * shares its GEMM with its neighbours'. Blocks then have fewer than 2 * BLOCK_COLUMNS = KC columns,
- * so backward-filter's GEMMs, whose depth is the block's width, take one depth block. On the main
- * job's conv layers (64 samples, outputs 10x10 to 2x2), 128, 256 and 512 measured the same within
- * noise (1.5x faster than one sample per GEMM on one thread, over the three passes), 512 a little
- * slower for backward-filter; 128 takes the least memory.
+ * The GEMM width (columns) a block of samples is made to reach: a sample with fewer output positions shares
+ * its GEMM with its neighbours'. Blocks then have fewer than 2 * BLOCK_COLUMNS = KC columns, so
+ * backward-filter's GEMMs, whose depth is the block's width, take one depth block. On the main job's conv
+ * layers (64 samples, outputs 10x10 to 2x2; the project's 2-core machine, December 2026), 128, 256 and 512
+ * measured the same within noise (1.5x faster than one sample per GEMM on one thread, over the three
+ * passes), 512 a little slower for backward-filter; 128 takes the least memory.
  */
 export const BLOCK_COLUMNS = 128;
 

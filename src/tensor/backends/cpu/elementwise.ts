@@ -23,20 +23,21 @@ import { Arena, fitsInMemory, getRuntime } from './runtime';
 import { partRange, threadsFor } from './split';
 
 /**
- * Below this many output elements the TypeScript loops are as fast as WebAssembly with its copies.
- * Measured (TypeScript against WebAssembly with copies, interleaved, medians): at 1K elements the
- * in-place add and ReLU's backward are faster in TypeScript (0.001-0.003 ms against 0.003), at 4K every
- * kernel is 1.3-5x faster in WebAssembly, at 100K 1.3x (same-shape add) to 4x (per-channel multiply),
- * at 1.6M 1.1x to 3x (both near memory bandwidth there, the copies doubling WebAssembly's traffic).
+ * Below this many output elements the TypeScript loops are as fast as WebAssembly with its copies. Measured
+ * on the project's 2-core machine in December 2026 (TypeScript against WebAssembly with copies,
+ * interleaved, medians): at 1K elements the in-place add and ReLU's backward are faster in TypeScript
+ * (0.001-0.003 ms against 0.003), at 4K every kernel is 1.3-5x faster in WebAssembly, at 100K 1.3x
+ * (same-shape add) to 4x (per-channel multiply), at 1.6M 1.1x to 3x (both near memory bandwidth there, the
+ * copies doubling WebAssembly's traffic).
  */
 export const MIN_ELEMENTS = 4096;
 
 /**
- * The flops one element of these kernels is worth against split.ts's threshold (8M flops of GEMM):
- * with 2, arrays of 4M elements and more are split. The copies in and out stay on the calling thread
- * and take most of the time, so a second thread gains little (at 1.6M elements: 1.1-1.3x on a quiet
- * machine, and a loss under load, where the join waits for a worker that is not scheduled: the main
- * job's SGD step took 2.0 ms on two threads against 1.4 ms on one with the machine's load at 4).
+ * The flops one element of these kernels is worth against split.ts's threshold (8M flops of GEMM): with 2,
+ * arrays of 4M elements and more are split. The copies in and out stay on the calling thread and take most
+ * of the time, so a second thread gains little (on the same machine and month, at 1.6M elements: 1.1-1.3x
+ * when nothing else ran, and a loss under load, where the join waits for a worker that is not scheduled:
+ * the main job's SGD step took 2.0 ms on two threads against 1.4 ms on one with a load average of 4).
  */
 export const WORK_PER_ELEMENT = 2;
 

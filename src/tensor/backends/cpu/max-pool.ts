@@ -21,19 +21,21 @@ import { Arena, fitsInMemory, getRuntime } from './runtime';
 import { partRange, threadsFor } from './split';
 
 /**
- * Below this many output elements the TypeScript loop is as fast as WebAssembly with its copies.
- * Measured on one thread, interleaved, medians (2 shared cores): 3x3 stride 2 padding 1 on 20x20
- * planes, 100 outputs took 1.9 µs in TypeScript against 2.2, 400 outputs 6.9 against 3.6, 6400 outputs
- * 219 against 33; 2x2 stride 2 on 8x8 planes, 64 outputs 0.8 against 1.4, 256 outputs 2.7 against 2.0.
+ * Below this many output elements the TypeScript loop is as fast as WebAssembly with its copies. Measured
+ * on the project's 2-core machine (shared) in December 2026, one thread, interleaved, medians, TypeScript
+ * against WebAssembly: 3x3 stride 2 padding 1 on 20x20 planes, 100 outputs took 1.9 µs in TypeScript
+ * against 2.2, 400 outputs 6.9 against 3.6, 6400 outputs 219 against 33; 2x2 stride 2 on 8x8 planes, 64
+ * outputs 0.8 against 1.4, 256 outputs 2.7 against 2.0.
  */
 export const MIN_ELEMENTS = 256;
 
 /**
- * The flops one element read is worth against split.ts's threshold (8M flops of GEMM): with 4, calls
- * of 2M reads and more are split, twice the main job's stem (64x16 planes of 20x20, 3x3 windows: 0.92M
- * reads). There one thread runs the kernel in 0.45 ms and a second thread saves 0.18 ms when it is
- * awake but costs 0.3 ms when it must be woken; the copies in and out (0.15 ms) stay on the calling
- * thread. In the training step (bench/step-profile.ts) the split gave 0.80-1.73 ms against 0.88-0.91.
+ * The flops one element read is worth against split.ts's threshold (8M flops of GEMM): with 4, calls of 2M
+ * reads and more are split, twice the main job's stem (64x16 planes of 20x20, 3x3 windows: 0.92M reads).
+ * There, on the same machine in December 2026, one thread ran the kernel in 0.45 ms and a second thread
+ * saved 0.18 ms when it was awake but cost 0.3 ms when it had to be woken; the copies in and out (0.15 ms)
+ * stay on the calling thread. In the training step (bench/step-profile.ts) the split gave 0.80-1.73 ms
+ * against 0.88-0.91.
  */
 const WORK_PER_READ = 4;
 
@@ -127,8 +129,8 @@ export function maxPool2dInMemory(args: MaxPool2dArgs): boolean {
 
 /**
  * The backward stays in TypeScript: a WebAssembly scatter would not win after its copies. At the stem
- * (102400 outputs into [64,16,20,20]) the TypeScript scatter took 0.24 ms into a reused gx and 0.41
- * into a fresh one (as the op allocates it), while copying grad and indices in, zeroing gx in the
- * memory and copying it out took 0.22 and 0.44 ms, before any scattering.
+ * (102400 outputs into [64,16,20,20]; the project's 2-core machine, December 2026) the TypeScript scatter
+ * took 0.24 ms into a reused gx and 0.41 into a fresh one (as the op allocates it), while copying grad and
+ * indices in, zeroing gx in the memory and copying it out took 0.22 and 0.44 ms, before any scattering.
  */
 export const maxPool2dBackward = referenceMaxPool2dBackward;

@@ -1,5 +1,5 @@
 /**
- * gpu.js, loaded on first use. Loading it parses a large library (~70 ms), which a program that never
+ * gpu.js, loaded on first use. Loading it parses a large library, which a program that never
  * runs the gpu backend, or runs on a machine where `auto` passes it over, should not pay.
  */
 import type * as GpuJs from 'gpu.js';

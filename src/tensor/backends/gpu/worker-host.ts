@@ -51,7 +51,7 @@ export class WorkerHost implements KernelHost {
     const text = new Uint8Array(new SharedArrayBuffer(TEXT_BYTES));
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      // Plain JavaScript needs none of the parent's flags or loaders (ts-node's would cost ~100 ms).
+      // Plain JavaScript needs none of the parent's flags or loaders (ts-node's would slow its start).
       execArgv: [],
       workerData: { control: control.buffer, text: text.buffer, mode: options.mode, ...paths },
     });

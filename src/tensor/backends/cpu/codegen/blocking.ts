@@ -9,11 +9,14 @@
  *   for jc in n by NC        B block (KC x NC, packed) stays in L3
  *     for pc in k by KC
  *       pack B[pc.., jc..]
- *       for ic in m by MC    A block (MC x KC, packed, 128 KiB) stays in L2 (1 MiB per core here)
+ *       for ic in m by MC    A block (MC x KC, packed, 128 KiB) stays in L2 (1 MiB per core*)
  *         pack A[ic.., pc..]
  *         for jr in NC by NR   one B micro-panel (KC x 8, 8 KiB) stays in L1 (32 KiB)
  *           for ir in MC by MR   stream A micro-panels (KC x 4) through it
  *             micro-kernel
+ *
+ * (*) The cache sizes are those of the x86-64 machine the blocks were sized on (the project's 2-core
+ * machine, November 2026); other processors have other sizes, and the blocks still work there.
  */
 export const MR = 4;
 export const NR = 8;

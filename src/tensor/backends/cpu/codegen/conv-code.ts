@@ -14,12 +14,13 @@
  * lies in `columns` after the largest column matrix, and each sample's og x cols slice is copied
  * from (or to) it.
  *
- * Forward and backward-data deal the units one at a time from a counter in the shared memory that
- * every thread increments atomically: a worker that starts late (here it often waits 1-2 ms for its
- * core, which the garbage collector's threads take between a network's TypeScript ops) then takes
- * fewer units instead of keeping the others waiting at the join. Backward-filter gives each thread a
- * fixed range [first, last) instead: every thread sums its units into its own partial gradient, and
- * sums whose terms depended on timing would round differently from one run to the next.
+ * Forward and backward-data deal the units one at a time from a counter in the shared memory that every
+ * thread increments atomically: a worker that starts late (on the project's 2-core machine, in November
+ * 2026, one often waited 1-2 ms for its core, which the garbage collector's threads take between a
+ * network's TypeScript ops) then takes fewer units instead of keeping the others waiting at the join.
+ * Backward-filter gives each thread a fixed range [first, last) instead: every thread sums its units into
+ * its own partial gradient, and sums whose terms depended on timing would round differently from one run to
+ * the next.
  *
  * A pointwise convolution (a 1x1 kernel, stride 1, no padding: the descriptor's `pointwise` field)
  * run pair by pair has each pair's image as its column matrix, so its passes skip im2col and col2im
