@@ -9,5 +9,6 @@ export type { BackwardOptions, GradcheckOptions } from './autograd';
 export * as F from './nn/functional';
 export * as nn from './nn';
 export * as optim from './optim';
+export * as train from './train';
 export * as ssan from './ssan';
 export { setNumThreads, getNumThreads } from './tensor/backends/cpu';

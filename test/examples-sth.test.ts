@@ -10,7 +10,7 @@ import os from 'os';
 import path from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateSyntheticSth } from '../src/ssan/data';
-import { readJsonLines } from '../src/ssan/train';
+import { readJsonLines } from '../src/train';
 import { FIGURE_COLOURS, FULL_CELL_COLOUR } from '../src/ssan/viz';
 import { FLAGS } from '../examples/train-sth-flags';
 import { decodePng } from './ssan/viz/pixels';

@@ -9,7 +9,8 @@ import os from 'os';
 import path from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { curvesAfterEachEpoch } from '../examples/epoch-curves';
-import { runFiles, type EpochMetrics } from '../src/ssan/train';
+import { type EpochMetrics } from '../src/ssan/train';
+import { runFiles } from '../src/train';
 import { A_AHEAD_COLOUR, B_AHEAD_COLOUR, RUN_COLOURS } from '../src/ssan/viz';
 import { decodePng } from './ssan/viz/pixels';
 
