@@ -9,7 +9,8 @@ import { kernelSpec } from '../../src/tensor/backends/gpu/kernel-spec';
 import { gemmSpec } from '../../src/tensor/backends/gpu/gemm-kernel';
 import { chooseHost, parseMode } from '../../src/tensor/backends/gpu/mode';
 import { createGpuBackend, gpuBackend } from '../../src/tensor/backends/gpu';
-import { kernel, registeredBackends, withBackend } from '../../src';
+import { registeredBackends, withBackend } from '../../src';
+import { kernel } from '../../src/tensor/registry';
 
 function startWorker(): WorkerHost {
   const started = WorkerHost.start({ mode: 'webasm' });
