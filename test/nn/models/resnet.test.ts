@@ -17,7 +17,7 @@ interface NamesFixture {
 }
 
 const names = JSON.parse(
-  readFileSync(join(__dirname, '..', 'fixtures', 'resnet', 'names.json'), 'utf8'),
+  readFileSync(join(__dirname, '..', '..', 'fixtures', 'resnet', 'names.json'), 'utf8'),
 ) as NamesFixture;
 
 function namesAndShapes(model: ResNet): [string, number[]][] {
