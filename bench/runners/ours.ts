@@ -3,7 +3,7 @@
  * backend that registers itself (src/tensor/backends) shows up in the benchmarks with no edit here.
  *
  * GEMM, the batched product, the conv training step and the bottleneck go through the public ops
- * (F.matmul, F.conv2d, backward, ...), as a user's code does; the SSA block is the model's own module
+ * (matmul, F.conv2d, backward, ...), as a user's code does; the SSA block is the model's own module
  * (ssan.SSA), and a training step builds the whole model (runners/train-step.ts). The three single
  * conv passes call the registry's kernels directly, because no public op runs one backward pass
  * alone; PyTorch's side uses aten.convolution_backward with an output mask for the same reason.
