@@ -2,10 +2,13 @@
  * One checkpoint of examples/train-sth.ts evaluated on a validation split: its model rebuilt from the
  * settings it records, its predictions per video. Shared by eval-sth.ts and visualize.ts (confusion).
  */
-import { loadCheckpoint } from '../src/optim/checkpoint';
-import type { VideoSplit } from '../src/ssan/data/types';
-import { buildModel, evalLoader, type RunSettings } from '../src/ssan/train/experiment';
-import { predict, type Predictions } from '../src/ssan/train';
+import { optim, ssan } from '../src';
+
+const { loadCheckpoint } = optim;
+const { buildModel, evalLoader, predict } = ssan.train;
+type VideoSplit = ssan.data.VideoSplit;
+type RunSettings = ssan.train.RunSettings;
+type Predictions = ssan.train.Predictions;
 
 export interface PredictOptions {
   /** Videos per forward pass. */

@@ -13,13 +13,14 @@
  */
 import path from 'path';
 import { parseArgs } from 'util';
-import { manualSeed } from '../src';
-import { buildModel, evalLoader, ExperimentConfig, trainLoader } from '../src/ssan/train/experiment';
-import { openTrainVal } from '../src/ssan/train/datasets';
-import { fit, formatPercent, paperRecipe } from '../src/ssan/train';
-import { writeFileAtomic } from '../src/nn/safetensors';
+import { manualSeed, ssan, train } from '../src';
 import { intOption } from './cli-args';
+import { formatPercent } from './percent';
 import { SYNTHETIC_RUN } from './synthetic-run';
+
+const { buildModel, evalLoader, trainLoader, openTrainVal, fit, paperRecipe } = ssan.train;
+const { writeFileAtomic } = train;
+type ExperimentConfig = ssan.train.ExperimentConfig;
 
 type Change = Partial<ExperimentConfig>;
 

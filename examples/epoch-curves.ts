@@ -4,10 +4,12 @@
  * run: a drawing or writing error is printed as a warning and training goes on.
  */
 import path from 'path';
-import { writeFileAtomic } from '../src/nn/safetensors';
-import type { EpochMetrics, RunFiles } from '../src/ssan/train';
-import { readJsonLines } from '../src/ssan/train/run-files';
-import { curvesPng } from '../src/ssan/viz/curves';
+import { ssan, train } from '../src';
+
+const { writeFileAtomic, readJsonLines } = train;
+const { curvesPng } = ssan.viz;
+type EpochMetrics = ssan.train.EpochMetrics;
+type RunFiles = train.RunFiles;
 
 export const CURVES_FILE = 'curves.png';
 

@@ -10,14 +10,17 @@
  * rebuilt exactly; --data and --format point at another copy of the dataset.
  */
 import { parseArgs } from 'util';
-import { writeFileAtomic } from '../src/nn/safetensors';
-import { DATA_FORMATS } from '../src/ssan/data/open-split';
-import { openTrainVal } from '../src/ssan/train/datasets';
-import { openRunData, readRunSettings } from '../src/ssan/train/experiment';
-import { formatPercent, scorePredictions, Predictions, EvaluationResult } from '../src/ssan/train';
-import { confusionMatrix, confusionPng } from '../src/ssan/viz/confusion';
+import { ssan, train } from '../src';
 import { choiceOption, intOption } from './cli-args';
+import { formatPercent } from './percent';
 import { predictCheckpoint } from './checkpoint-predictions';
+
+const { DATA_FORMATS } = ssan.data;
+const { openTrainVal, openRunData, readRunSettings, scorePredictions } = ssan.train;
+const { confusionMatrix, confusionPng } = ssan.viz;
+const { writeFileAtomic } = train;
+type Predictions = ssan.train.Predictions;
+type EvaluationResult = ssan.train.EvaluationResult;
 
 const USAGE = `Evaluate checkpoints of examples/train-sth.ts on the validation split.
 

@@ -9,11 +9,12 @@
 import fs from 'fs';
 import path from 'path';
 import { parseArgs } from 'util';
-import { DATA_FORMATS } from '../src/ssan/data/open-split';
-import { checkpointFeatures } from '../src/ssan/retrieval/checkpoint-features';
-import { saveVideoFeatures } from '../src/ssan/retrieval/features';
-import { openTrainVal } from '../src/ssan/train/datasets';
+import { ssan } from '../src';
 import { choiceOption, intOption } from './cli-args';
+
+const { DATA_FORMATS } = ssan.data;
+const { checkpointFeatures, saveVideoFeatures } = ssan.retrieval;
+const { openTrainVal } = ssan.train;
 
 const USAGE = `Extract retrieval features of a dataset's videos with a trained checkpoint.
 

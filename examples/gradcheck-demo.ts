@@ -3,10 +3,12 @@
  * differences, (f(x + eps) - f(x - eps)) / 2 eps, for every input element, in float64.
  * Run: npx ts-node examples/gradcheck-demo.ts
  */
-import { Function, Tensor, applyFunction, gradcheck, manualSeed, randn, F } from '../src';
+import { Tensor, autograd, manualSeed, randn, F } from '../src';
+
+const { applyFunction, gradcheck } = autograd;
 
 /** Squares its input, but its backward forgets the factor 2: the kind of bug gradcheck exists for. */
-class BuggySquare extends Function<[Tensor]> {
+class BuggySquare extends autograd.Function<[Tensor]> {
   forward(x: Tensor): Tensor {
     this.saveForBackward(x);
     return x.mul(x);

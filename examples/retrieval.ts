@@ -13,14 +13,15 @@ import { spawnSync } from 'child_process';
 import fs from 'fs';
 import path from 'path';
 import { parseArgs } from 'util';
-import { Tensor } from '../src';
-import { checkpointFeatures } from '../src/ssan/retrieval/checkpoint-features';
-import { syntheticCaptions, type SyntheticVideoCaptions } from '../src/ssan/retrieval/datasets/synthetic-captions';
-import type { RetrievalMetrics } from '../src/ssan/retrieval/metrics';
-import { trainJointEmbedding, type CaptionedVideos } from '../src/ssan/retrieval/train-embedding';
-import { readWord2vec } from '../src/ssan/retrieval/word2vec';
-import type { WordVectors } from '../src/ssan/retrieval/word-vectors';
+import { Tensor, ssan } from '../src';
 import { choiceOption, intListOption, intOption, positiveOption } from './cli-args';
+
+const { checkpointFeatures, trainJointEmbedding, readWord2vec } = ssan.retrieval;
+const { syntheticCaptions } = ssan.retrieval.datasets;
+type SyntheticVideoCaptions = ssan.retrieval.datasets.SyntheticVideoCaptions;
+type RetrievalMetrics = ssan.retrieval.RetrievalMetrics;
+type CaptionedVideos = ssan.retrieval.CaptionedVideos;
+type WordVectors = ssan.retrieval.WordVectors;
 
 const USAGE = `Text-to-video retrieval on the synthetic set with SSAN and TSN features.
 

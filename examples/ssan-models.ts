@@ -1,6 +1,6 @@
 /**
  * The paper's model family at a glance: every arch createModel builds, what its blocks add (parameters
- * and multiply-adds, from ssan.summary), and the property that separates them: which ones can tell a
+ * and multiply-adds, from nn.summary), and the property that separates them: which ones can tell a
  * clip from the same clip played backwards.
  *
  *     npx ts-node examples/ssan-models.ts
@@ -27,7 +27,7 @@ export function compareArchs(width = 8, size = 64, frames = 8): ArchRow[] {
   const reversed = backwards[0].cat(backwards.slice(1), 1);
   return ssan.ARCHS.map((arch) => {
     const model = ssan.createModel({ arch, depth: 50, width, numClasses: 10, numSegments: frames });
-    const table = ssan.summary(model, [1, frames, 3, size, size]);
+    const table = nn.summary(model, [1, frames, 3, size, size]);
     model.to('float64');
     wakeAttention(model);
     model.eval();

@@ -2,8 +2,10 @@
  * The settings of the main job on the synthetic set, chosen so that it finishes in minutes on 2 cores
  * (measured in the README): a reduced SSAN on ResNet-18 at width 16 and 40x40 crops.
  */
-import type { ExperimentConfig } from '../src/ssan/train/experiment';
-import type { TrainRecipe } from '../src/ssan/train';
+import type { ssan } from '../src';
+
+type ExperimentConfig = ssan.train.ExperimentConfig;
+type TrainRecipe = ssan.train.TrainRecipe;
 
 export const SYNTHETIC_RUN: { config: Omit<ExperimentConfig, 'numClasses'>; recipe: Partial<TrainRecipe>; epochs: number } = {
   config: {

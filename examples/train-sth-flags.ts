@@ -7,13 +7,16 @@
 import fs from 'fs';
 import path from 'path';
 import { parseArgs } from 'util';
-import { ARCHS } from '../src/ssan/models/create-model';
-import { ATTN_SCALES, EMBEDDING_INIT_STD, OUT_INIT } from '../src/ssan/models/attention-common';
-import { DATA_FORMATS } from '../src/ssan/data/open-split';
-import type { ExperimentConfig, RunData, RunSettings } from '../src/ssan/train/experiment';
-import type { TrainRecipe } from '../src/ssan/train/recipe';
+import { ssan } from '../src';
 import { choiceOption, intListOption, intOption, nonNegativeOption, positiveOption } from './cli-args';
 import { SYNTHETIC_RUN } from './synthetic-run';
+
+const { ARCHS, ATTN_SCALES, EMBEDDING_INIT_STD, OUT_INIT } = ssan;
+const { DATA_FORMATS } = ssan.data;
+type ExperimentConfig = ssan.train.ExperimentConfig;
+type RunData = ssan.train.RunData;
+type RunSettings = ssan.train.RunSettings;
+type TrainRecipe = ssan.train.TrainRecipe;
 
 /** The places in RunSettings a flag can set. */
 export type SettingPath =

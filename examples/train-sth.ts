@@ -11,19 +11,22 @@
  */
 import fs from 'fs';
 import path from 'path';
-import { manualSeed, nn } from '../src';
-import { openTrainVal } from '../src/ssan/train/datasets';
-import {
-  buildModel, dataChanges, describeData, evalLoader, ExperimentConfig, openRunData, PAPER_CONFIG, readRunSettings, RunSettings, trainLoader,
-} from '../src/ssan/train/experiment';
-import { readCheckpointInfo } from '../src/optim/checkpoint';
-import { type TrainRecipe, fit, formatPercent, paperRecipe, runFiles } from '../src/ssan/train';
-import { existingRunFiles } from '../src/ssan/train/run-files';
+import { manualSeed, nn, optim, ssan, train } from '../src';
+import { formatPercent } from './percent';
 import {
   applySettings, asFlag, checkNewRun, contradictions, flagHelp, given, newOnResume, parseFlags, ParsedFlags,
 } from './train-sth-flags';
 import { SYNTHETIC_RUN } from './synthetic-run';
 import { CURVES_FILE, curvesAfterEachEpoch } from './epoch-curves';
+
+const {
+  buildModel, dataChanges, describeData, evalLoader, openRunData, openTrainVal, PAPER_CONFIG, readRunSettings, trainLoader, fit, paperRecipe,
+} = ssan.train;
+const { readCheckpointInfo } = optim;
+const { runFiles, existingRunFiles } = train;
+type ExperimentConfig = ssan.train.ExperimentConfig;
+type RunSettings = ssan.train.RunSettings;
+type TrainRecipe = ssan.train.TrainRecipe;
 
 const USAGE = `Train and evaluate SSAN on a Something-Something-format dataset.
 

@@ -8,7 +8,7 @@
 import os from 'os';
 import path from 'path';
 import fs from 'fs';
-import { Tensor, tensor, manualSeed, noGrad, randn, F, optim, ssan } from '../src';
+import { Tensor, tensor, manualSeed, noGrad, randn, F, nn, optim } from '../src';
 
 /** Images [n, 3, size, size] of noisy stripes: label 0 horizontal, 1 vertical, at a random frequency and phase. */
 function stripes(n: number, size: number): { images: Tensor; labels: Tensor } {
@@ -33,7 +33,7 @@ function stripes(n: number, size: number): { images: Tensor; labels: Tensor } {
 }
 
 function build(itersPerEpoch: number) {
-  const model = ssan.resnet({ depth: 18, width: 4, numClasses: 2 });
+  const model = nn.models.resnet({ depth: 18, width: 4, numClasses: 2 });
   const groups = optim.paramGroupsNoDecay(model.namedParameters(), 5e-4);
   const optimizer = new optim.SGD(groups, { lr: 0.05, momentum: 0.9, nesterov: true });
   const warmup = new optim.LinearLR(optimizer, { startFactor: 0.1, totalIters: itersPerEpoch });

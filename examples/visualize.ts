@@ -12,16 +12,14 @@
 import fs from 'fs';
 import path from 'path';
 import { parseArgs } from 'util';
-import { writeFileAtomic } from '../src/nn/safetensors';
-import { openRunData, readRunSettings } from '../src/ssan/train/experiment';
-import { runFiles } from '../src/ssan/train/run-files';
-import { confusionMatrix, confusionPng } from '../src/ssan/viz/confusion';
-import { readRunMetrics, curvesPng } from '../src/ssan/viz/curves';
-import { lastPerClassTop1, perClassPng } from '../src/ssan/viz/per-class';
-import { attentionFigureFromCheckpoint } from '../src/ssan/viz/attention';
-import type { QueryPoint } from '../src/ssan/viz/query-point';
+import { ssan, train } from '../src';
 import { intOption } from './cli-args';
 import { predictCheckpoint } from './checkpoint-predictions';
+
+const { openRunData, readRunSettings } = ssan.train;
+const { confusionMatrix, confusionPng, readRunMetrics, curvesPng, lastPerClassTop1, perClassPng, attentionFigureFromCheckpoint } = ssan.viz;
+const { writeFileAtomic, runFiles } = train;
+type QueryPoint = ssan.viz.QueryPoint;
 
 interface Command {
   synopsis: string;

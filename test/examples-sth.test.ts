@@ -10,8 +10,9 @@ import os from 'os';
 import path from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateSyntheticSth } from '../src/ssan/data';
-import { readJsonLines } from '../src/ssan/train';
-import { FIGURE_COLOURS, FULL_CELL_COLOUR } from '../src/ssan/viz';
+import { readJsonLines } from '../src/train';
+import { FIGURE_COLOURS } from '../src/ssan/viz/attention';
+import { FULL_CELL_COLOUR } from '../src/ssan/viz/confusion';
 import { FLAGS } from '../examples/train-sth-flags';
 import { decodePng } from './ssan/viz/pixels';
 

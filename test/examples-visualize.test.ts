@@ -9,8 +9,10 @@ import os from 'os';
 import path from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { curvesAfterEachEpoch } from '../examples/epoch-curves';
-import { runFiles, type EpochMetrics } from '../src/ssan/train';
-import { A_AHEAD_COLOUR, B_AHEAD_COLOUR, RUN_COLOURS } from '../src/ssan/viz';
+import { type EpochMetrics } from '../src/ssan/train';
+import { runFiles } from '../src/train';
+import { A_AHEAD_COLOUR, B_AHEAD_COLOUR } from '../src/ssan/viz/per-class';
+import { RUN_COLOURS } from '../src/ssan/viz/curves';
 import { decodePng } from './ssan/viz/pixels';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'visualize-'));

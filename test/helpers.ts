@@ -1,6 +1,7 @@
 /** Shared test helpers: seeded random tensors and fast-check arbitraries for shapes. */
 import fc from 'fast-check';
-import { Tensor, Generator, tensor, gradcheck } from '../src';
+import { Tensor, Generator, tensor } from '../src';
+import { gradcheck } from '../src/autograd/api';
 import type { DType } from '../src';
 
 /** Property tests per op: enough to hit odd shapes and arguments, small enough for 2 cores. */

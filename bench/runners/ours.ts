@@ -3,12 +3,13 @@
  * backend that registers itself (src/tensor/backends) shows up in the benchmarks with no edit here.
  *
  * GEMM, the batched product, the conv training step and the bottleneck go through the public ops
- * (F.matmul, F.conv2d, backward, ...), as a user's code does; the SSA block is the model's own module
+ * (matmul, F.conv2d, backward, ...), as a user's code does; the SSA block is the model's own module
  * (ssan.SSA), and a training step builds the whole model (runners/train-step.ts). The three single
  * conv passes call the registry's kernels directly, because no public op runs one backward pass
  * alone; PyTorch's side uses aten.convolution_backward with an output mask for the same reason.
  */
-import { F, Tensor, kernel, manualSeed, nn, ones, randn, registeredBackends, setBackend, ssan, zeros } from '../../src';
+import { F, Tensor, bmm, manualSeed, matmul, nn, ones, randn, registeredBackends, setBackend, ssan, zeros } from '../../src';
+import { kernel } from '../../src/tensor/registry';
 import type { Backend } from '../../src';
 import type { ConvShape } from '../../src/tensor/kernels/conv';
 import { BottleneckSpec, ConvSpec, SSASpec, Spec, convOutputSize } from '../spec';
@@ -145,11 +146,11 @@ function prepare(spec: Spec): Prepared {
   switch (spec.kind) {
     case 'gemm': {
       const a = randn([spec.m, spec.k]), b = randn([spec.k, spec.n]);
-      return { call: () => F.matmul(a, b) };
+      return { call: () => matmul(a, b) };
     }
     case 'bmm': {
       const a = randn([spec.batch, spec.m, spec.k]), b = randn([spec.batch, spec.k, spec.n]);
-      return { call: () => F.bmm(a, b) };
+      return { call: () => bmm(a, b) };
     }
     case 'conv':
       return prepareConv(spec);

@@ -7,7 +7,7 @@
  * spare BatchNorm and biases; that changes a multiply per element of a few small tensors, not the
  * step's time), so that PyTorch's side is the same plain torch.optim.SGD.
  */
-import { F, Tensor, manualSeed, randn, ssan, tensor } from '../../src';
+import { F, Tensor, manualSeed, nn, randn, tensor } from '../../src';
 import type { Module } from '../../src/nn/module';
 import { SGD } from '../../src/optim/sgd';
 import { buildModel } from '../../src/ssan/train/experiment';
@@ -33,7 +33,7 @@ export function stepLabels(batch: number, numClasses: number): Tensor {
 export function buildStepModel(s: TrainStepSpec): TrainStep['model'] {
   if (s.arch === 'resnet') {
     if (s.segments !== 1) throw new Error(`bench trainStep: a 'resnet' step classifies images; segments must be 1, got ${s.segments}`);
-    return ssan.resnet({ depth: s.depth, width: s.width, numClasses: s.numClasses });
+    return nn.models.resnet({ depth: s.depth, width: s.width, numClasses: s.numClasses });
   }
   // The experiment's own builder, so the main job's model is built exactly as examples/train-sth.ts
   // builds it; the transform fields only matter to the data loaders.

@@ -14,7 +14,7 @@ export { paramGroupsNoDecay, isNoDecayParam } from './param-groups';
 export type { NamedParameter, ParamGroupsNoDecayOptions, DecayParamGroup } from './param-groups';
 export type { JsonValue } from './state-checks';
 export * from './lr-scheduler';
-export { saveCheckpoint, loadCheckpoint, readCheckpointInfo, CHECKPOINT_FORMAT, CHECKPOINT_VERSION } from './checkpoint';
+export { saveCheckpoint, loadCheckpoint, readCheckpointInfo } from './checkpoint';
 export type {
   SaveCheckpointOptions, LoadCheckpointOptions, CheckpointModel, CheckpointStateful, CheckpointProgress, CheckpointInfo,
   StateValue,

@@ -6,5 +6,5 @@ export { tensor, zeros, ones, full, zerosLike, onesLike, arange, rand, randn } f
 export type { TensorOptions, TensorFromValuesOptions, RandomOptions } from './creation';
 export { Generator, defaultGenerator, manualSeed } from './random';
 export type { GeneratorState } from './random';
-export { setBackend, getBackend, withBackend, registerBackend, registeredBackends, kernel, KERNEL_GRADIENTS } from './registry';
+export { setBackend, getBackend, withBackend, registerBackend, registeredBackends } from './registry';
 export type { Backend, BackendName, KernelName, KernelTable } from './registry';

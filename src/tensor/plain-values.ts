@@ -1,7 +1,7 @@
 /**
  * Plain JavaScript values as every layer receives them (options, parsed JSON, state-dict entries): which
  * objects count as records, options without their unset fields, and what a value is in the words of an
- * error message. It lives with the tensor, the lowest layer, so that autograd, nn, optim and ssan can all
+ * error message. It lives with the tensor, the lowest layer, so that autograd, nn, optim, train and ssan can all
  * use the one copy (a Tensor is described by its shape).
  */
 import { Tensor } from './tensor';

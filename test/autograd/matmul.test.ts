@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { F, tensor } from '../../src';
+import { F, bmm, matmul, tensor } from '../../src';
 import { RUNS, checkGrad, seedArb, seeded, maxAbsDiff } from '../helpers';
 
 /** Two matmul operand shapes, 1-D to 4-D, with broadcast-compatible batch dims. */
@@ -33,7 +33,7 @@ function referenceMatmul(a: number[][], b: number[][]): number[][] {
 describe('matmul, bmm, linear', () => {
   it('matmul: gradient matches finite differences, 1-D operands and broadcast batches included', () => {
     fc.assert(
-      fc.property(matmulShapesArb, seedArb, ([sa, sb], seed) => checkGrad((a, b) => F.matmul(a, b), [seeded(sa, seed), seeded(sb, seed + 1)])),
+      fc.property(matmulShapesArb, seedArb, ([sa, sb], seed) => checkGrad((a, b) => matmul(a, b), [seeded(sa, seed), seeded(sb, seed + 1)])),
       { numRuns: RUNS },
     );
   });
@@ -45,7 +45,7 @@ describe('matmul, bmm, linear', () => {
         const w = seeded([o, i], seed + 1);
         const bias = withBias ? seeded([o], seed + 2) : null;
         return (
-          checkGrad((p, q) => F.bmm(p, q), [x, seeded([b, i, o], seed + 3)]) &&
+          checkGrad((p, q) => bmm(p, q), [x, seeded([b, i, o], seed + 3)]) &&
           checkGrad((p, q, r) => F.linear(p, q, r ?? null), bias ? [x, w, bias] : [x, w])
         );
       }),
@@ -57,20 +57,20 @@ describe('matmul, bmm, linear', () => {
     const a = seeded([3, 4], 1, { requiresGrad: false });
     const b = seeded([4, 2], 2, { requiresGrad: false });
     const ref = referenceMatmul(a.toArray() as number[][], b.toArray() as number[][]);
-    expect(maxAbsDiff(F.matmul(a, b).data, ref.flat())).toBeLessThan(1e-12);
-    expect(F.matmul(seeded([4], 1), seeded([4], 2)).shape).toEqual([]);
-    expect(F.matmul(seeded([4], 1), seeded([2, 4, 3], 2)).shape).toEqual([2, 3]);
-    expect(F.matmul(seeded([2, 3, 4], 1), seeded([4], 2)).shape).toEqual([2, 3]);
-    expect(F.matmul(seeded([2, 1, 3, 4], 1), seeded([5, 4, 2], 2)).shape).toEqual([2, 5, 3, 2]);
+    expect(maxAbsDiff(matmul(a, b).data, ref.flat())).toBeLessThan(1e-12);
+    expect(matmul(seeded([4], 1), seeded([4], 2)).shape).toEqual([]);
+    expect(matmul(seeded([4], 1), seeded([2, 4, 3], 2)).shape).toEqual([2, 3]);
+    expect(matmul(seeded([2, 3, 4], 1), seeded([4], 2)).shape).toEqual([2, 3]);
+    expect(matmul(seeded([2, 1, 3, 4], 1), seeded([5, 4, 2], 2)).shape).toEqual([2, 5, 3, 2]);
     expect(F.linear(tensor([[1, 2]]), tensor([[1, 0], [0, 1], [1, 1]]), tensor([0, 0, 10])).toArray()).toEqual([[1, 2, 13]]);
   });
 
   it('names the op and shapes on mismatched operands', () => {
-    expect(() => F.matmul(seeded([2, 3], 1), seeded([4, 5], 2))).toThrow(
+    expect(() => matmul(seeded([2, 3], 1), seeded([4, 5], 2))).toThrow(
       /matmul: shapes \[2, 3\] and \[4, 5\] cannot be multiplied \(inner sizes 3 and 4\)/,
     );
-    expect(() => F.matmul(seeded([2, 2, 3], 1), seeded([3, 3, 1], 2))).toThrow(/matmul: the batch dims of \[2, 2, 3\] and \[3, 3, 1\] \(\[2\] and \[3\]\) cannot be broadcast/);
-    expect(() => F.bmm(seeded([2, 2, 3], 1), seeded([3, 3, 1], 2))).toThrow(/bmm: expected \[B, m, k\] and \[B, k, n\]/);
+    expect(() => matmul(seeded([2, 2, 3], 1), seeded([3, 3, 1], 2))).toThrow(/matmul: the batch dims of \[2, 2, 3\] and \[3, 3, 1\] \(\[2\] and \[3\]\) cannot be broadcast/);
+    expect(() => bmm(seeded([2, 2, 3], 1), seeded([3, 3, 1], 2))).toThrow(/bmm: expected \[B, m, k\] and \[B, k, n\]/);
     expect(() => F.linear(seeded([2, 3], 1), seeded([4, 2], 2))).toThrow(/linear: input \[2, 3\] and weight \[4, 2\] do not fit/);
   });
 });

@@ -9,7 +9,8 @@ import { kernelSpec } from '../../src/tensor/backends/gpu/kernel-spec';
 import { gemmSpec } from '../../src/tensor/backends/gpu/gemm-kernel';
 import { chooseHost, parseMode } from '../../src/tensor/backends/gpu/mode';
 import { createGpuBackend, gpuBackend } from '../../src/tensor/backends/gpu';
-import { kernel, registeredBackends, withBackend } from '../../src';
+import { registeredBackends, withBackend } from '../../src';
+import { kernel } from '../../src/tensor/registry';
 
 function startWorker(): WorkerHost {
   const started = WorkerHost.start({ mode: 'webasm' });
@@ -146,7 +147,7 @@ describe('a program using the gpu backend', () => {
     // A child process, so nothing of this test's process can hide a hang. ts-node runs the sources.
     // Only the tensor layer is loaded, to keep ts-node quick.
     const program = `
-      const { setBackend, kernel } = require('./src/tensor');
+      const { setBackend, kernel } = require('./src/tensor/registry');
       const { createGpuBackend } = require('./src/tensor/backends/gpu');
       const product = (gemm) => {
         const c = new Float32Array(1);

@@ -1,7 +1,7 @@
 /**
  * The flop counts behind every GFLOP/s the benchmarks print (bench/flops.ts): the project's shapes
  * against hand-computed values, the convolution count against an independent enumeration of the
- * kernel windows, the SSA block's count against docs/model.md's figures and against ssan.summary, and the
+ * kernel windows, the SSA block's count against docs/model.md's figures and against nn.summary, and the
  * throughput arithmetic. Benchmarks measure; nothing here times anything.
  */
 import fc from 'fast-check';
@@ -17,7 +17,7 @@ import { cases as attentionCases } from '../../bench/attention';
 import { cases as bottleneckCases } from '../../bench/bottleneck';
 import { cases as ssaCases } from '../../bench/ssa';
 import { cases as trainStepCases } from '../../bench/train-step';
-import { ssan } from '../../src';
+import { nn, ssan } from '../../src';
 import { RUNS } from '../helpers';
 
 const allCases: BenchCase[] = [...gemmCases, ...convCases, ...attentionCases, ...bottleneckCases, ...ssaCases, ...trainStepCases];
@@ -123,10 +123,10 @@ describe('bench/flops: convolution count against an enumeration of the windows',
   });
 });
 
-/** The multiply-adds ssan.summary counts for one forward of the SSA block the benchmark builds. */
+/** The multiply-adds nn.summary counts for one forward of the SSA block the benchmark builds. */
 function summaryMacs(s: SSASpec): number {
   const block = new ssan.SSA(s.channels, { numSegments: s.segments });
-  return ssan.summary(block, [s.clips * s.segments, s.channels, s.height, s.width]).totalMacs;
+  return nn.summary(block, [s.clips * s.segments, s.channels, s.height, s.width]).totalMacs;
 }
 
 describe('bench/flops: the SSA block', () => {
@@ -152,14 +152,14 @@ describe('bench/flops: the SSA block', () => {
     expect(flopsOf(spec)).toBe(2 * 16 * 130_859_008 * 3);
   });
 
-  it("equals ssan.summary's total for the benchmark's own cases", () => {
+  it("equals nn.summary's total for the benchmark's own cases", () => {
     for (const c of ssaCases) {
       if (c.spec.kind !== 'ssa') throw new Error(`bench case ${c.id} has the wrong kind`);
       expect(ssaForwardMultiplyAdds(c.spec), c.id).toBe(summaryMacs(c.spec));
     }
   });
 
-  it("equals ssan.summary's total on random small shapes", () => {
+  it("equals nn.summary's total on random small shapes", () => {
     const spec = fc.record({
       kind: fc.constant('ssa' as const),
       clips: fc.integer({ min: 1, max: 2 }),

@@ -1,7 +1,7 @@
 /**
  * The training-step benchmarks (bench/train-step.ts) and the per-op breakdown (bench/op-profile.ts),
  * checked without timing anything and without PyTorch: the main job's case is the main job, the flop
- * count of a step matches hand-checked figures and ssan.summary, the step trains, the report's table
+ * count of a step matches hand-checked figures and nn.summary, the step trains, the report's table
  * reads right, and the breakdown's instrumentation attributes time exclusively and leaves the library
  * exactly as it found it.
  */
@@ -16,7 +16,7 @@ import { renderReport } from '../../bench/table';
 import { Measurement } from '../../bench/runners/runner';
 import { DEFAULT_POLICY, bennyOptions, casePolicy } from '../../bench/policy';
 import { SYNTHETIC_RUN } from '../../examples/synthetic-run';
-import { ssan } from '../../src';
+import { nn } from '../../src';
 import { registeredBackends } from '../../src/tensor/registry';
 
 const byId = (id: string): TrainStepSpec => {
@@ -102,12 +102,12 @@ describe('bench/flops: a training step', () => {
     }
   });
 
-  it("the main job's count equals ssan.summary's for the model the benchmark builds", () => {
+  it("the main job's count equals nn.summary's for the model the benchmark builds", () => {
     const model = buildStepModel(MAIN_JOB_STEP);
-    expect(ssan.summary(model, inputShape(MAIN_JOB_STEP)).totalMacs).toBe(trainStepForwardMultiplyAdds(MAIN_JOB_STEP).total);
+    expect(nn.summary(model, inputShape(MAIN_JOB_STEP)).totalMacs).toBe(trainStepForwardMultiplyAdds(MAIN_JOB_STEP).total);
   });
 
-  it("equals ssan.summary's total on small models of every kind, depth and odd size", () => {
+  it("equals nn.summary's total on small models of every kind, depth and odd size", () => {
     const spec = fc.record({
       arch: fc.constantFrom<TrainStepSpec['arch']>('resnet', 'tsn', 'ssan'),
       depth: fc.constantFrom<TrainStepSpec['depth']>(18, 34, 50),
@@ -120,7 +120,7 @@ describe('bench/flops: a training step', () => {
     fc.assert(
       fc.property(spec, (s) => {
         const full = tiny(s.arch, s.depth, { ...s, segments: s.arch === 'resnet' ? 1 : s.segments });
-        const counted = ssan.summary(buildStepModel(full), inputShape(full)).totalMacs;
+        const counted = nn.summary(buildStepModel(full), inputShape(full)).totalMacs;
         expect(trainStepForwardMultiplyAdds(full).total).toBe(counted);
       }),
       { numRuns: 12 },

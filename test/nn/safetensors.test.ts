@@ -16,8 +16,8 @@ import {
 import type { SafetensorsMetadata } from '../../src/nn/safetensors';
 import { load, save } from '../../src/nn/serialization';
 import type { StateDict } from '../../src/nn/state-dict';
-import { resnet } from '../../src/ssan/models/resnet';
-import type { ResNetDepth } from '../../src/ssan/models/resnet';
+import { resnet } from '../../src/nn/models/resnet';
+import type { ResNetDepth } from '../../src/nn/models/resnet';
 import { RUNS, seedArb } from '../helpers';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'safetensors');

@@ -9,7 +9,7 @@
 import { readFileSync, readdirSync } from 'fs';
 import { join } from 'path';
 import { describe, it } from 'vitest';
-import { F, Tensor, tensor } from '../../src';
+import { F, Tensor, bmm, matmul, tensor } from '../../src';
 
 // ---------------------------------------------------------------- fixture format
 
@@ -142,8 +142,8 @@ const RUNNERS: Record<string, Runner> = {
     if (ignoreIndex !== undefined) opts.ignoreIndex = ignoreIndex;
     return F.crossEntropy(req(x, 'logits'), req(x, 'targets'), opts);
   },
-  matmul: (x) => F.matmul(req(x, 'a'), req(x, 'b')),
-  bmm: (x) => F.bmm(req(x, 'a'), req(x, 'b')),
+  matmul: (x) => matmul(req(x, 'a'), req(x, 'b')),
+  bmm: (x) => bmm(req(x, 'a'), req(x, 'b')),
   linear: (x) => {
     const b = opt(x, 'b');
     return b === null ? F.linear(req(x, 'x'), req(x, 'w')) : F.linear(req(x, 'x'), req(x, 'w'), b);

@@ -9,7 +9,7 @@ import { readFileSync } from 'fs';
 import { join } from 'path';
 import { describe, expect, it } from 'vitest';
 import { F, Tensor, nn, tensor } from '../../src';
-import { ResNetDepth, resnet } from '../../src/ssan';
+import { ResNetDepth, resnet } from '../../src/nn/models';
 
 interface Entry {
   shape: number[];

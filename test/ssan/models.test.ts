@@ -6,9 +6,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { F, Tensor, manualSeed, nn, noGrad, tensor } from '../../src';
-import {
-  ARCHS, Arch, Bottleneck, NonLocal, ResNet, SSA, TSN, TemporalShift, createModel, placedBlocks, resnet,
-} from '../../src/ssan';
+import { ARCHS, Arch, NonLocal, SSA, TSN, TemporalShift, createModel, placedBlocks } from '../../src/ssan';
+import { Bottleneck, ResNet, resnet } from '../../src/nn/models';
 import { checkGrad, seeded } from '../helpers';
 
 function count(params: nn.Parameter[]): number {

@@ -1,8 +1,7 @@
 /** The kernel registry: backend choice, fallback to the reference, and the coverage matrix. */
 import { describe, expect, it, vi } from 'vitest';
-import {
-  KERNEL_GRADIENTS, getBackend, kernel, registerBackend, registeredBackends, setBackend, withBackend,
-} from '../../src';
+import { getBackend, registerBackend, registeredBackends, setBackend, withBackend } from '../../src';
+import { KERNEL_GRADIENTS, kernel } from '../../src/tensor/registry';
 import type { KernelName } from '../../src';
 
 const KERNELS = Object.keys(KERNEL_GRADIENTS) as KernelName[];

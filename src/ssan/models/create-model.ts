@@ -6,7 +6,7 @@
  *     const model = createModel({ arch: 'ssan', depth: 50, numClasses: 174, numSegments: 8 });
  *     model.forward(clips);   // clips [N, 8, 3, 224, 224] -> logits [N, 174]
  */
-import { ResNet, ResNetDepth } from './resnet';
+import { ResNet, ResNetDepth } from '../../nn/models/resnet';
 import { TSN } from './tsn';
 import { SSA, SSAOptions } from './ssa';
 import { NonLocal, NonLocalKind, NonLocalOptions } from './non-local';

@@ -1,6 +1,5 @@
 /** The models of the paper: the ResNet backbones, SSA, the non-local and TSM baselines, the TSN wrapper. */
-export { resnet, ResNet, BasicBlock, Bottleneck } from './resnet';
-export type { ResNetConfig, ResNetDepth, ResidualBlock } from './resnet';
+export { ATTN_SCALES, EMBEDDING_INIT_STD, OUT_INIT } from './attention-common';
 export type { AttnScale, AttentionMaps } from './attention-common';
 export { SSA, ssaConfig } from './ssa';
 export type { SSAOptions } from './ssa';
@@ -15,5 +14,3 @@ export { PLACEMENTS, placedBlocks, defaultPlacement } from './placement';
 export type { Placement, PlacementName, BlockIndices, PlacedBlock, StageName } from './placement';
 export { ARCHS, createModel } from './create-model';
 export type { Arch, CreateModelOptions } from './create-model';
-export { summary, ModelSummary, countsOwnMacs } from './summary';
-export type { CountsOwnMacs, SummaryOptions, SummaryRow } from './summary';

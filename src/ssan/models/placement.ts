@@ -3,7 +3,7 @@
  * Res3"; the default reads that as torchvision's layer2 and layer3, every other block from the second
  * ('A_odd', the non-local "5-block" setting), so no module runs before a stage's stride.
  */
-import { ResNet, ResidualBlock } from './resnet';
+import { ResNet, ResidualBlock } from '../../nn/models/resnet';
 
 export type StageName = 'layer1' | 'layer2' | 'layer3' | 'layer4';
 export type BlockIndices = Partial<Record<StageName, readonly number[]>>;

@@ -9,7 +9,7 @@ import { Module } from '../../nn/module';
 import { StateDict } from '../../nn/state-dict';
 import * as init from '../../nn/init';
 import { Dropout, Identity, Linear } from '../../nn/layers';
-import { ResNet } from './resnet';
+import { ResNet } from '../../nn/models/resnet';
 
 export interface TSNOptions {
   numClasses: number;

@@ -9,7 +9,7 @@ import type { Module } from '../../nn/module';
 import { noGrad } from '../../autograd/grad-mode';
 import type { Tensor } from '../../tensor/tensor';
 import { turnEventLoop, type BatchSource } from './batch-source';
-import { ClassificationMeter, ClassificationMetrics } from './meter';
+import { ClassificationMeter, ClassificationMetrics } from '../../train/meter';
 
 export interface EvaluateOptions {
   numClasses: number;

@@ -7,7 +7,7 @@ import { saveCheckpoint, StateValue } from '../../optim/checkpoint';
 import type { EpochMetrics, FitResult } from './fit';
 import { epochStart, fitResult, type EpochPosition, type FitRun } from './fit-run';
 import { epochSummary } from './fit-validate';
-import { appendJsonLine } from './run-files';
+import { appendJsonLine } from '../../train/run-files';
 
 /** Saves the model, optimizer, scheduler and the run's state (position: where an unfinished epoch stands). */
 export function saveRun(run: FitRun, file: string, position: EpochPosition | null): void {

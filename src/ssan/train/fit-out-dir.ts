@@ -4,7 +4,7 @@
 import fs from 'fs';
 import path from 'path';
 import type { FitOptions } from './fit';
-import { existingRunFiles, removeStaleTemporaryFiles, runFilePaths, runFiles, RunFiles } from './run-files';
+import { existingRunFiles, removeStaleTemporaryFiles, runFilePaths, runFiles, RunFiles } from '../../train/run-files';
 
 /**
  * Checks the output folder against the options and gets it ready: refuses a file, an earlier run without

@@ -6,7 +6,7 @@
 import { loadCheckpoint, readCheckpointInfo } from '../../optim/checkpoint';
 import type { FitResult } from './fit';
 import type { EpochPosition, FitRun } from './fit-run';
-import { truncateMetrics } from './run-files';
+import { truncateMetrics } from '../../train/run-files';
 
 /** Loads the checkpoint into the run (its model, optimizer, scheduler and state) and says where it goes on from. */
 export function resumeRun(run: FitRun): void {

@@ -7,7 +7,7 @@ import type { Tensor } from '../../tensor/tensor';
 import type { FitOptions, FitResult, EpochMetrics } from './fit';
 import type { RunPhase, StopRequest } from './fit-interrupt';
 import type { buildOptimizer } from './recipe';
-import type { RunFiles } from './run-files';
+import type { RunFiles } from '../../train/run-files';
 
 export type Forward = Module & { forward(x: Tensor): Tensor };
 

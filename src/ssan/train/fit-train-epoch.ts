@@ -12,7 +12,7 @@ import { defaultGenerator, type GeneratorState } from '../../tensor/random';
 import { turnEventLoop, type ClipBatchLike } from './batch-source';
 import { stopRequested } from './fit-interrupt';
 import type { EpochPosition, FitRun } from './fit-run';
-import { ProgressBar } from './progress';
+import { ProgressBar } from '../../train/progress';
 
 export class TrainingDivergedError extends Error {}
 

@@ -5,7 +5,7 @@
 import type { EpochMetrics } from './fit';
 import type { FitRun } from './fit-run';
 import { evaluate, EvaluationStoppedError } from './evaluate';
-import { formatDuration, formatPercent } from './progress';
+import { formatDuration, formatPercent } from '../../train/progress';
 
 /**
  * Validates the epoch just trained (begun at `started`, performance.now()) and returns its metrics, or the

@@ -37,9 +37,9 @@ import { epochStart, fitResult, type Forward, type FitRun } from './fit-run';
 import { trainEpoch } from './fit-train-epoch';
 import { validateEpoch } from './fit-validate';
 import type { BatchSource } from './batch-source';
-import type { ProgressStream } from './progress';
+import type { ProgressStream } from '../../train/progress';
 import { buildOptimizer, TrainRecipe } from './recipe';
-import type { RunFiles } from './run-files';
+import type { RunFiles } from '../../train/run-files';
 
 export { StopRequest } from './fit-interrupt';
 export { TrainingDivergedError } from './fit-train-epoch';

@@ -4,7 +4,7 @@
  * it), and the learning rate on a log scale. Colour tells the runs apart, the dash train from validation.
  */
 import path from 'path';
-import { readJsonLines, runFiles } from '../train/run-files';
+import { readJsonLines, runFiles } from '../../train/run-files';
 import { chartToPng, type PngOptions, type VegaLiteSpec } from './render';
 
 /** One run's records (metrics.jsonl lines: epoch, trainLoss, valLoss, valTop1, valTop5, lr, ...) and its name. */

@@ -6,16 +6,11 @@
  */
 export { vegaLiteToSvg, svgToPng, chartToPng, setEsmImporter } from './render';
 export type { VegaLiteSpec, PngOptions, EsmImporter } from './render';
-export { curvesSpec, curvesPng, curvePoints, readRunMetrics, RUN_COLOURS } from './curves';
+export { curvesSpec, curvesPng, curvePoints, readRunMetrics } from './curves';
 export type { RunMetrics, CurvePoint, CurvePanel } from './curves';
-export {
-  perClassSpec, perClassPng, perClassDifferences, lastPerClassTop1, A_AHEAD_COLOUR, B_AHEAD_COLOUR,
-} from './per-class';
+export { perClassSpec, perClassPng, perClassDifferences, lastPerClassTop1 } from './per-class';
 export type { ClassScores, ClassDifference } from './per-class';
-export { confusionSpec, confusionPng, confusionMatrix, EMPTY_CELL_COLOUR, FULL_CELL_COLOUR } from './confusion';
+export { confusionSpec, confusionPng, confusionMatrix } from './confusion';
 export type { ConfusionOptions } from './confusion';
-export {
-  attentionFigure, attentionFigureSvg, attentionFigureFromCheckpoint, FIGURE_COLOURS, topK, spatialTopK,
-  spatioTemporalTopK, attentionBlocks, captureAttention, movingQueryPoint,
-} from './attention';
+export { attentionFigure, attentionFigureSvg, attentionFigureFromCheckpoint, captureAttention } from './attention';
 export type { CheckpointFigure, CheckpointFigureOptions, QueryPoint, AttentionTarget } from './attention';

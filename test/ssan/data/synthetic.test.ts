@@ -10,10 +10,11 @@ import os from 'os';
 import path from 'path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeJpeg } from '../../../src/ssan/data/jpeg';
-import {
-  COLOUR_NAMES, SYNTHETIC_ACTIONS, SYNTHETIC_CLASSES, SYNTHETIC_MARKER, describeSyntheticSth, describeSyntheticVideo,
-  ensureSyntheticSth, generateSyntheticSth, hueName, planScene, readSyntheticSummary, renderSyntheticVideo,
-} from '../../../src/ssan/data/synthetic';
+import { SYNTHETIC_ACTIONS, SYNTHETIC_CLASSES, describeSyntheticSth, ensureSyntheticSth, generateSyntheticSth, readSyntheticSummary, renderSyntheticVideo } from '../../../src/ssan/data/synthetic';
+import { COLOUR_NAMES, hueName } from '../../../src/ssan/data/synthetic/colours';
+import { SYNTHETIC_MARKER } from '../../../src/ssan/data/synthetic/generate';
+import { describeSyntheticVideo } from '../../../src/ssan/data/synthetic/render';
+import { planScene } from '../../../src/ssan/data/synthetic/scenes';
 import type { RgbImage } from '../../../src/ssan/data/types';
 import { Generator } from '../../../src/tensor/random';
 

@@ -8,10 +8,11 @@
 import { describe, expect, it } from 'vitest';
 import { Tensor, nn, tensor } from '../../../src';
 import { retrieval } from '../../../src/ssan';
+import { maxOverDim1 } from '../../../src/ssan/retrieval/first-max';
 import { checkGrad, seeded } from '../../helpers';
 import { Entry, FloatDType, expectClose, fromEntry, loadFixture } from './fixtures';
 
-const { JointEmbedding, GatedEmbeddingUnit, ContextGating, SentenceMaxpool, maxMarginRankingLoss, maxOverDim1, l2Normalize } = retrieval;
+const { JointEmbedding, GatedEmbeddingUnit, ContextGating, SentenceMaxpool, maxMarginRankingLoss, l2Normalize } = retrieval;
 
 type Grads = Record<string, Entry>;
 

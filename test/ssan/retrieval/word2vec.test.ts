@@ -9,9 +9,10 @@ import path from 'path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { Generator } from '../../../src';
 import { retrieval } from '../../../src/ssan';
+import { formatFloat32 } from '../../../src/ssan/retrieval/word2vec';
 import { errorOf } from '../../helpers';
 
-const { readWord2vec, writeWord2vec, formatFloat32, WordVectorTable } = retrieval;
+const { readWord2vec, writeWord2vec, WordVectorTable } = retrieval;
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'word2vec-test-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

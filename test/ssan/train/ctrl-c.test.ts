@@ -10,7 +10,8 @@ import path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualSeed } from '../../../src';
 import { readCheckpointInfo } from '../../../src/optim/checkpoint';
-import { fit, readJsonLines } from '../../../src/ssan/train';
+import { fit } from '../../../src/ssan/train';
+import { readJsonLines } from '../../../src/train';
 import { ctrlCRun, makeTempDirs, quiet, stateOf, withoutTimes } from './fit-helpers';
 
 const CHILD = path.join(__dirname, 'ctrl-c-child.ts');

@@ -10,7 +10,8 @@ import path from 'path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { writeProbe, type WriteStage } from '../../../src/nn/safetensors';
 import { readCheckpointInfo } from '../../../src/optim/checkpoint';
-import { fit, paperRecipe, readJsonLines } from '../../../src/ssan/train';
+import { fit, paperRecipe } from '../../../src/ssan/train';
+import { readJsonLines } from '../../../src/train';
 import { makeTempDirs, quiet, sources, tinyModel, withoutTimes } from './fit-helpers';
 
 const temp = makeTempDirs('fit-crash-');

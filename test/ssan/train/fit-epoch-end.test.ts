@@ -6,7 +6,8 @@
 import fs from 'fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readCheckpointInfo } from '../../../src/optim/checkpoint';
-import { fit, paperRecipe, readJsonLines, type EpochMetrics } from '../../../src/ssan/train';
+import { fit, paperRecipe, type EpochMetrics } from '../../../src/ssan/train';
+import { readJsonLines } from '../../../src/train';
 import { makeTempDirs, quiet, sources, tapped, tinyModel } from './fit-helpers';
 
 const temp = makeTempDirs('fit-epoch-end-');

@@ -6,7 +6,8 @@
 import fs from 'fs';
 import path from 'path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fit, paperRecipe, readJsonLines, type BatchSource, type FitOptions } from '../../../src/ssan/train';
+import { fit, paperRecipe, type BatchSource, type FitOptions } from '../../../src/ssan/train';
+import { readJsonLines } from '../../../src/train';
 import { makeTempDirs, quiet, sources, tinyModel } from './fit-helpers';
 
 const temp = makeTempDirs('fit-folder-');

@@ -9,7 +9,8 @@ import path from 'path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { manualSeed } from '../../../src';
 import { readCheckpointInfo } from '../../../src/optim/checkpoint';
-import { fit, paperRecipe, readJsonLines, StopRequest, type BatchSource, type TrainRecipe } from '../../../src/ssan/train';
+import { fit, paperRecipe, StopRequest, type BatchSource, type TrainRecipe } from '../../../src/ssan/train';
+import { readJsonLines } from '../../../src/train';
 import { makeTempDirs, quiet, sources, stateOf, tapped, tinyModel, withoutTimes } from './fit-helpers';
 
 const temp = makeTempDirs('fit-stop-');

@@ -3,7 +3,8 @@ import path from 'path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { manualSeed } from '../../../src';
 import { readCheckpointInfo } from '../../../src/optim/checkpoint';
-import { fit, paperRecipe, readJsonLines, TrainingDivergedError, type BatchSource } from '../../../src/ssan/train';
+import { fit, paperRecipe, TrainingDivergedError, type BatchSource } from '../../../src/ssan/train';
+import { readJsonLines } from '../../../src/train';
 import { makeTempDirs, quiet, sources, stateOf, tinyModel, withoutTimes } from './fit-helpers';
 
 const temp = makeTempDirs('fit-');

@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tensor, nn, ssan, Tensor } from '../../../src';
-import {
-  ClassificationMeter, evaluate, scorePredictions, ProgressBar, formatDuration, paperRecipe, scaledLr, buildOptimizer,
-  isAttentionParam,
-} from '../../../src/ssan/train';
+import { ClassificationMeter, ProgressBar, formatDuration } from '../../../src/train';
+import { evaluate, scorePredictions, paperRecipe, scaledLr, buildOptimizer, isAttentionParam } from '../../../src/ssan/train';
 import type { BatchSource, ClipBatchLike } from '../../../src/ssan/train';
 
 describe('ClassificationMeter', () => {

@@ -9,9 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { manualSeed } from '../../../src';
 import { loadCheckpoint } from '../../../src/optim/checkpoint';
 import { generateSyntheticSth, readSthV1 } from '../../../src/ssan/data';
-import {
-  buildModel, evalLoader, evaluate, ExperimentConfig, fit, paperRecipe, readJsonLines, trainLoader,
-} from '../../../src/ssan/train';
+import { buildModel, evalLoader, evaluate, ExperimentConfig, fit, paperRecipe, trainLoader,  } from '../../../src/ssan/train';
+import { readJsonLines } from '../../../src/train';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'smoke-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));

@@ -12,9 +12,5 @@ export type {
 } from './msrvtt';
 export { YOUCOOK2_ANNOTATIONS, readYoucook2 } from './youcook2';
 export type { Youcook2Clip, Youcook2Options, Youcook2Subset } from './youcook2';
-export {
-  DIRECTION_WORDS, PHRASINGS_PER_CLASS, SHAPE_NOUNS, captionScene, syntheticCaptions,
-} from './synthetic-captions';
+export { syntheticCaptions } from './synthetic-captions';
 export type { SyntheticCaptionOptions, SyntheticCaptionSet, SyntheticVideoCaptions } from './synthetic-captions';
-export { formatJsonPath, jsonPathLine } from './json-path';
-export type { JsonPath } from './json-path';

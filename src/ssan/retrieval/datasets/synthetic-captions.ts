@@ -21,8 +21,11 @@ import path from 'path';
 import { Generator } from '../../../tensor/random';
 import {
   SYNTHETIC_FORMAT_VERSION, describeSyntheticSth, readSyntheticSummary, resolveSyntheticSettings,
-  type ShapeKind, type SyntheticAction, type SyntheticSceneDescription, type SyntheticSplit, type SyntheticSthSummary,
-} from '../../data/synthetic';
+  type SyntheticSplit, type SyntheticSthSummary,
+} from '../../data/synthetic/generate';
+import type { SyntheticAction } from '../../data/synthetic/classes';
+import type { SyntheticSceneDescription } from '../../data/synthetic/render';
+import type { ShapeKind } from '../../data/synthetic/shapes';
 
 /** What the captions call each silhouette. */
 export const SHAPE_NOUNS: Readonly<Record<ShapeKind, string>> = Object.freeze({

@@ -1,6 +1,6 @@
 /** JSON paths as messages write them, and the line each value starts on. */
 import { describe, expect, it } from 'vitest';
-import { formatJsonPath, jsonPathLine } from '../../../../src/ssan/retrieval/datasets';
+import { formatJsonPath, jsonPathLine } from '../../../../src/ssan/retrieval/datasets/json-path';
 
 describe('formatJsonPath', () => {
   it('dots for plain keys (YouTube ids with - and _ included), brackets for indices and other keys', () => {

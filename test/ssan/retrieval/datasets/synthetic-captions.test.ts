@@ -8,12 +8,12 @@ import crypto from 'crypto';
 import fs from 'fs';
 import path from 'path';
 import { describe, expect, it } from 'vitest';
-import {
-  COLOUR_NAMES, SYNTHETIC_ACTIONS, SYNTHETIC_CLASSES, SYNTHETIC_FORMAT_VERSION, describeSyntheticVideo, generateSyntheticSth,
-} from '../../../../src/ssan/data/synthetic';
-import {
-  CaptionSampler, DIRECTION_WORDS, PHRASINGS_PER_CLASS, SHAPE_NOUNS, captionScene, syntheticCaptions,
-} from '../../../../src/ssan/retrieval/datasets';
+import { SYNTHETIC_ACTIONS, SYNTHETIC_CLASSES, generateSyntheticSth } from '../../../../src/ssan/data/synthetic';
+import { COLOUR_NAMES } from '../../../../src/ssan/data/synthetic/colours';
+import { SYNTHETIC_FORMAT_VERSION } from '../../../../src/ssan/data/synthetic/generate';
+import { describeSyntheticVideo } from '../../../../src/ssan/data/synthetic/render';
+import { CaptionSampler, syntheticCaptions } from '../../../../src/ssan/retrieval/datasets';
+import { DIRECTION_WORDS, PHRASINGS_PER_CLASS, SHAPE_NOUNS, captionScene } from '../../../../src/ssan/retrieval/datasets/synthetic-captions';
 import { Generator } from '../../../../src/tensor/random';
 import { useTempDirs } from './temp-dir';
 

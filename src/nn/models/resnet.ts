@@ -12,12 +12,12 @@
  * modules stay, unused by forward, so the module tree and its printout are torchvision's.
  */
 import { Tensor } from '../../tensor/tensor';
-import { Module } from '../../nn/module';
-import * as init from '../../nn/init';
+import { Module } from '../module';
+import * as init from '../init';
 import {
   AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Linear, MaxPool2d, ReLU, Sequential,
-} from '../../nn/layers';
-import { addRelu } from '../../nn/functional/residual';
+} from '../layers';
+import { addRelu } from '../functional/residual';
 
 /** 3x3 convolution, padding 1, no bias (a BatchNorm follows). */
 function conv3x3(inPlanes: number, outPlanes: number, stride = 1): Conv2d {

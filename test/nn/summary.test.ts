@@ -7,9 +7,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Tensor, isGradEnabled, nn } from '../../src';
-import { ResNet, resnet } from '../../src/ssan';
+import { ResNet, resnet } from '../../src/nn/models';
 import { SSA } from '../../src/ssan/models/ssa';
-import { ModelSummary, countsOwnMacs, summary } from '../../src/ssan/models/summary';
+import { ModelSummary, countsOwnMacs, summary } from '../../src/nn/summary';
 
 const { Module, Conv2d, Conv3d, Linear, ReLU, Flatten, Sequential } = nn;
 type Module = nn.Module;

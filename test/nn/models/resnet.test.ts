@@ -7,8 +7,8 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { describe, expect, it } from 'vitest';
-import { Tensor, manualSeed, nn, randn } from '../../src';
-import { BasicBlock, Bottleneck, ResNet, ResNetConfig, resnet } from '../../src/ssan';
+import { Tensor, manualSeed, nn, randn } from '../../../src';
+import { BasicBlock, Bottleneck, ResNet, ResNetConfig, resnet } from '../../../src/nn/models';
 
 interface NamesFixture {
   torchvisionResnet50: [string, number[]][];
@@ -17,7 +17,7 @@ interface NamesFixture {
 }
 
 const names = JSON.parse(
-  readFileSync(join(__dirname, '..', 'fixtures', 'resnet', 'names.json'), 'utf8'),
+  readFileSync(join(__dirname, '..', '..', 'fixtures', 'resnet', 'names.json'), 'utf8'),
 ) as NamesFixture;
 
 function namesAndShapes(model: ResNet): [string, number[]][] {

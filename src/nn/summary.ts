@@ -16,13 +16,13 @@
  * they are one operation per element, negligible next to the products (the convention of docs/model.md, and
  * torchvision's published 4.09 GMACs for ResNet-50).
  */
-import { Tensor } from '../../tensor/tensor';
-import { DType } from '../../tensor/dtype';
-import { formatShape } from '../../tensor/shape';
-import { zeros } from '../../tensor/creation';
-import { noGrad } from '../../autograd/grad-mode';
-import { Module } from '../../nn/module';
-import { Conv2d, Conv3d, Linear } from '../../nn/layers';
+import { Tensor } from '../tensor/tensor';
+import { DType } from '../tensor/dtype';
+import { formatShape } from '../tensor/shape';
+import { zeros } from '../tensor/creation';
+import { noGrad } from '../autograd/grad-mode';
+import { Module } from './module';
+import { Conv2d, Conv3d, Linear } from './layers';
 
 /**
  * A module that does products of its own, outside its child modules (an attention block's Q·Kᵀ and
