@@ -5,7 +5,7 @@ Run from the repository root, with the interpreter that has PyTorch (1.13):
     /usr/bin/python3 scripts/make-gru-fixtures.py
 
 CI never runs this script (CI has no PyTorch): the JSON file it writes is committed, and
-test/nn/gru.test.ts loads each case's parameters into our GRU by name (loadStateDict, strict)
+test/nn/layers/gru.test.ts loads each case's parameters into our GRU by name (loadStateDict, strict)
 and compares the forward pass and every gradient. Re-run it only when a case is added or
 changed, and commit the regenerated file with the change.
 

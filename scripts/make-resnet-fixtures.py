@@ -5,7 +5,7 @@ Run from the repository root, with the interpreter that has PyTorch 1.13 and tor
     /usr/bin/python3 scripts/make-resnet-fixtures.py
 
 CI never runs this script; the JSON files it writes are committed and read by
-test/ssan/resnet.test.ts and test/parity/resnet.test.ts. Everything is deterministic
+test/nn/models/resnet.test.ts and test/parity/resnet.test.ts. Everything is deterministic
 (torch.manual_seed) and computed in float64.
 
 names.json     the state-dict names and shapes of torchvision's resnet50 (full width), the

@@ -1,7 +1,7 @@
 /**
  * examples/visualize.ts as a user runs it (a child process through ts-node), on run folders holding
  * hand-written metrics.jsonl files; and the main job's per-epoch curves, whose failure is only a warning.
- * The confusion subcommand needs a trained checkpoint: examples-sth.test.ts runs it on one.
+ * The confusion subcommand needs a trained checkpoint: test/examples/train-sth.test.ts runs it on one.
  */
 import { spawnSync } from 'child_process';
 import fs from 'fs';

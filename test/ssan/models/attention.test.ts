@@ -224,7 +224,7 @@ describe('parameter counts (docs/model.md#parameters-and-multiply-adds)', () => 
 });
 
 describe('multiply-adds of the attention products (docs/model.md#parameters-and-multiply-adds)', () => {
-  // Per frame, with the convs: qkv 3CC'P, temporal conv 6C'²P, W_z C'CP (see test/ssan/summary.test.ts
+  // Per frame, with the convs: qkv 3CC'P, temporal conv 6C'²P, W_z C'CP (see test/nn/summary.test.ts
   // for the whole table); here the products the block reports itself.
   it("SSA's own products: 2P²C' + 2C'²P per frame and 2T²C'P per clip", () => {
     const ssa = new SSA(128, { numSegments: 8 });

@@ -1,5 +1,5 @@
 /**
- * A training run for ctrl-c.test.ts to interrupt with real signals:
+ * A training run for fit-interrupt.sigint.test.ts to interrupt with real signals:
  *
  *   node -r ts-node/register/transpile-only test/ssan/train/ctrl-c-child.ts <scenario> <outDir>
  *

@@ -72,7 +72,7 @@ export function tapped(source: BatchSource, onBatch: (epoch: number, batchIndex:
 }
 
 /**
- * The runs ctrl-c.test.ts interrupts with real signals (in ctrl-c-child.ts) and then resumes here: long
+ * The runs fit-interrupt.sigint.test.ts interrupts with real signals (in ctrl-c-child.ts) and then resumes here: long
  * enough, in batches of 2, that a signal sent at an early batch lands well inside the epoch or validation.
  *   train     Ctrl-C in the training part of the epoch
  *   validate  Ctrl-C during validation

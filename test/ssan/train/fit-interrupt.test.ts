@@ -2,7 +2,7 @@
  * Stopping a run as Ctrl-C does (a StopRequest, asked at a chosen batch): mid-epoch, between an epoch's
  * training and its validation, during validation, and twice in a partly accumulated step. Each saves a
  * checkpoint from which resume ends with the weights and metrics of the run that never stopped. The
- * SIGINT handler's rules are checked by emitting the signal's event; real signals are in ctrl-c.test.ts.
+ * SIGINT handler's rules are checked by emitting the signal's event; real signals are in fit-interrupt.sigint.test.ts.
  */
 import fs from 'fs';
 import path from 'path';
