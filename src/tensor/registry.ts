@@ -24,7 +24,7 @@ import { AddIntoArgs, ReluArgs, ReluBackwardArgs, addInto, relu, reluBackward } 
 import { AdamUpdateArgs, SgdUpdateArgs, adamUpdate, sgdUpdate } from './kernels/optimizer';
 import { BatchNormBackwardArgs, BatchNormForwardArgs, batchNormBackward, batchNormForward } from './kernels/batchnorm';
 import { AddReluArgs, addRelu } from './kernels/residual';
-import { MaxPool2dArgs, MaxPool2dBackwardArgs, maxPool2d, maxPool2dBackward } from './kernels/pool';
+import { MaxPool2dArgs, MaxPool2dBackwardArgs, maxPool2d, maxPool2dBackward } from './kernels/pooling';
 import {
   ClampArgs, ClampBackwardArgs, UnaryArgs, UnaryBackwardArgs, clamp, clampBackward, unary, unaryBackward,
 } from './kernels/unary';

@@ -3,7 +3,7 @@ import { Tensor } from '../../tensor/tensor';
 import { IntOrTuple } from '../../tensor/shape';
 import {
   AvgPool2dOptions, MaxPool2dOptions, adaptiveAvgPool2d, avgPool2d, maxPool2d,
-} from '../functional/pool';
+} from '../functional/pooling';
 import { Module } from '../module';
 import { formatValue } from '../repr';
 

@@ -14,7 +14,7 @@
 import { Tensor } from '../../tensor/tensor';
 import { Module } from '../../nn/module';
 import { BatchNorm2d, Conv2d, Conv3d } from '../../nn/layers';
-import { maxPool2d } from '../../nn/functional/pool';
+import { maxPool2d } from '../../nn/functional/pooling';
 import {
   AttentionMaps, AttnScale, EMBEDDING_INIT_STD, attend, checkBlockOptions, checkInitStd, checkOutInit, embeddingConv2d,
   OUT_INIT, outputBatchNorm, splitClips,

@@ -14,7 +14,7 @@ import {
   batchNormForward as referenceForward,
 } from '../../kernels/batchnorm';
 import { BACKWARD_FLAGS, FORWARD_FLAGS } from './codegen/batchnorm-code';
-import type { KernelCall } from './pool';
+import type { KernelCall } from './worker-pool';
 import { Arena, Runtime, fitsInMemory, getRuntime } from './runtime';
 import { partRange, threadsFor } from './split';
 
@@ -50,7 +50,7 @@ function f64View(runtime: Runtime): Float64Array {
 function runByChannel(runtime: Runtime, name: KernelCall['name'], elements: number, c: number,
   args: (first: number, last: number) => number[]): void {
   const threads = Math.min(threadsFor(elements * WORK_PER_ELEMENT, runtime.threads), c);
-  runtime.pool.run(Array.from({ length: threads }, (_, t) => {
+  runtime.workers.run(Array.from({ length: threads }, (_, t) => {
     const [first, last] = partRange(c, threads, t);
     return { name, args: args(first, last) };
   }));

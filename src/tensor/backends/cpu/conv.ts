@@ -24,7 +24,7 @@ import {
 import { F32 } from './codegen/blocking';
 import type { Sharing } from './codegen/conv-code';
 import { convDescriptorBytes, isPointwise, writeConvDescriptor } from './codegen/conv-descriptor';
-import type { KernelCall } from './pool';
+import type { KernelCall } from './worker-pool';
 import { ProductInMemory, ThreadBuffers, productCalls, takeThreadBuffers } from './product';
 import { Arena, MAX_MEMORY_BYTES, Runtime, fitsInMemory, getRuntime } from './runtime';
 import { OutputBlock, partRange, splitOutput, threadsFor } from './split';
@@ -201,7 +201,7 @@ function runUnits(
 ): void {
   const units = unitsOf(s, p.blockSamples);
   runtime.i32[mem.counter / 4] = 0;
-  runtime.pool.run(Array.from({ length: p.threads }, (_, t) => {
+  runtime.workers.run(Array.from({ length: p.threads }, (_, t) => {
     const [first, last] = partRange(units, p.threads, t);
     const which = sharing === 'dealt' ? [mem.counter, units] : [first, last];
     const { packedA, packedB, scratch } = mem.buffers[t];
@@ -292,7 +292,7 @@ function runPairs(
       const at = pairAddresses(s, n, g);
       const columns = pointwise ? at.image(image) : mem.columns[0];
       if (!pointwise && columnsWay === 'im2col') runtime.exports.im2col(mem.descriptor, at.image(image), columns);
-      runtime.pool.run(productCalls(product(at, columns), blocks, mem.buffers));
+      runtime.workers.run(productCalls(product(at, columns), blocks, mem.buffers));
       if (!pointwise && columnsWay === 'col2im') runtime.exports.col2im(mem.descriptor, columns, at.image(image));
     }
   }

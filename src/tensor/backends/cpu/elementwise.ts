@@ -18,7 +18,7 @@ import type { TypedArray } from '../../dtype';
 import { broadcastStrides } from '../../shape';
 import { F32 } from './codegen/blocking';
 import { ArithmeticOp, BINARY_OPS } from './codegen/elementwise-code';
-import type { KernelCall } from './pool';
+import type { KernelCall } from './worker-pool';
 import { Arena, fitsInMemory, getRuntime } from './runtime';
 import { partRange, threadsFor } from './split';
 
@@ -142,7 +142,7 @@ export function binaryInMemory(args: BinaryArgs): boolean {
       ],
     });
   }
-  runtime.pool.run(calls);
+  runtime.workers.run(calls);
   runtime.copyOut(outAt, out, 0, out.length);
   return true;
 }
@@ -176,7 +176,7 @@ export function runInMemory(name: SplitKernel, inputs: Float32Array[], out: Floa
     const end = Math.min(count, u1 * ALIGN_ELEMENTS);
     calls.push({ name, args: [...addresses.map((at) => at + start * F32), end - start] });
   }
-  runtime.pool.run(calls);
+  runtime.workers.run(calls);
   runtime.copyOut(outAt, out, 0, count);
   return true;
 }

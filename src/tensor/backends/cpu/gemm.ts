@@ -8,7 +8,7 @@ import {
 } from '../../kernels/gemm';
 import { F32 } from './codegen/blocking';
 import { PRODUCT_ENTRY_BYTES } from './codegen/gemm-code';
-import type { KernelCall } from './pool';
+import type { KernelCall } from './worker-pool';
 import { ProductInMemory, operandStrides, productCalls, takeThreadBuffers } from './product';
 import { Arena, fitsInMemory, getRuntime } from './runtime';
 import { partRange, splitOutput, threadsFor } from './split';
@@ -40,7 +40,7 @@ export function gemm(args: GemmArgs): void {
     m, n, k, a, b, c, ldc: n * F32, accumulate: args.accumulate ?? false,
     ...operandStrides(args.transA, args.transB, m, n, k),
   };
-  runtime.pool.run(productCalls(product, blocks, buffers));
+  runtime.workers.run(productCalls(product, blocks, buffers));
   runtime.copyOut(c, args.c, cOffset, m * n);
 }
 
@@ -132,7 +132,7 @@ export function batchedGemm(args: BatchedGemmArgs): void {
       });
       first += count;
     }
-    runtime.pool.run(calls);
+    runtime.workers.run(calls);
   } else {
     const blocks = splitOutput(m, n, threadCount);
     for (let i = 0; i < batch; i++) {
@@ -141,7 +141,7 @@ export function batchedGemm(args: BatchedGemmArgs): void {
         m, n, k, a: heap[entry], b: heap[entry + 1], c: heap[entry + 2], ldc: n * F32, accumulate: heap[entry + 3] === 1,
         ...strides,
       };
-      runtime.pool.run(productCalls(product, blocks, buffers));
+      runtime.workers.run(productCalls(product, blocks, buffers));
     }
   }
   runtime.copyOut(c, args.c, 0, cLength);

@@ -1,9 +1,9 @@
 /**
  * The max-pooling kernels of the cpu backend, with the signatures and results of the reference
- * (src/tensor/kernels/pool.ts) in float32, bit for bit: the same maxima, the same indices picked,
+ * (src/tensor/kernels/pooling.ts) in float32, bit for bit: the same maxima, the same indices picked,
  * NaNs and ties included. The forward copies the input into the shared memory with a descriptor of
  * the geometry, runs the WebAssembly kernel (./codegen/max-pool-code) with the planes split between
- * threads, and copies the maxima and indices out. (./pool.ts is the worker-thread pool, not pooling.)
+ * threads, and copies the maxima and indices out. (./worker-pool.ts runs the threads.)
  *
  * Below `MIN_ELEMENTS` the registered forward runs the TypeScript loop; `maxPool2dInMemory` always runs
  * WebAssembly (the tests call it on small shapes).
@@ -11,12 +11,12 @@
 import {
   MaxPool2dArgs, PoolAxis, axisWindows, maxPool2d as referenceMaxPool2d,
   maxPool2dBackward as referenceMaxPool2dBackward,
-} from '../../kernels/pool';
+} from '../../kernels/pooling';
 import { F32 } from './codegen/blocking';
 import {
   MAX_POOL_FIELDS, MAX_POOL_HEADER_BYTES, MaxPoolField, frameBytes, maxPoolFieldOffset,
 } from './codegen/max-pool-code';
-import type { KernelCall } from './pool';
+import type { KernelCall } from './worker-pool';
 import { Arena, fitsInMemory, getRuntime } from './runtime';
 import { partRange, threadsFor } from './split';
 
@@ -121,7 +121,7 @@ export function maxPool2dInMemory(args: MaxPool2dArgs): boolean {
       args: [descriptor, xAt + first * inPlane * F32, outAt + outOffset, indicesAt + outOffset, last - first, frame],
     };
   });
-  runtime.pool.run(calls);
+  runtime.workers.run(calls);
   runtime.copyOut(outAt, out, 0, outCount);
   indices.set(runtime.i32.subarray(indicesAt / 4, indicesAt / 4 + outCount));
   return true;

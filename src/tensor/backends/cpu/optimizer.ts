@@ -12,7 +12,7 @@ import {
 import type { TypedArray } from '../../dtype';
 import { F32 } from './codegen/blocking';
 import { ADAM_ENTRY, ADAM_HYPER, SGD_ENTRY, SGD_HYPER } from './codegen/optimizer-code';
-import type { KernelCall } from './pool';
+import type { KernelCall } from './worker-pool';
 import { Arena, Runtime, fitsInMemory, getRuntime } from './runtime';
 import { partRange, threadsFor } from './split';
 import { WORK_PER_ELEMENT } from './elementwise';
@@ -125,7 +125,7 @@ function runBatch(kernel: UpdateKernel, batch: Piece[], elements: number): void 
     }
     calls.push({ name: kernel.name, args: [list + first * kernel.entryBytes, entry - first, hyper] });
   }
-  runtime.pool.run(calls);
+  runtime.workers.run(calls);
   batch.forEach((p, i) => p.arrays.forEach((a, k) => {
     if (a !== null && p.writes[k]) runtime.copyOut(addresses[i][k], a, 0, a.length);
   }));

@@ -3,7 +3,7 @@
  * and byte strides), the per-thread buffers it packs into, and the calls that split it across threads.
  */
 import { F32, PACK_A_BYTES, SCRATCH_BYTES, packBBytes } from './codegen/blocking';
-import type { KernelCall } from './pool';
+import type { KernelCall } from './worker-pool';
 import { Arena } from './runtime';
 import { OutputBlock } from './split';
 

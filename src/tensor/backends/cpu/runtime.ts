@@ -7,7 +7,7 @@ import * as os from 'os';
 import { cpuFeatures } from './features';
 import { CONTROL_BYTES, MAX_WORKERS } from './control-block';
 import { MEMORY_LIMITS, WasmExports, buildKernelModule } from './codegen/module';
-import { WorkerPool } from './pool';
+import { WorkerPool } from './worker-pool';
 import type { TypedArray } from '../../dtype';
 import { WasmMemory, requireWasm } from './wasm/api';
 
@@ -24,7 +24,8 @@ export function defaultThreads(): number {
 
 export class Runtime {
   readonly exports: WasmExports;
-  readonly pool: WorkerPool;
+  /** The worker threads that run a kernel's calls (calls[0] on this thread). */
+  readonly workers: WorkerPool;
   /** Threads a kernel may use, the calling thread included. */
   threads: number;
   private readonly memory: WasmMemory;
@@ -41,7 +42,7 @@ export class Runtime {
     this.memory = memory;
     const instance = new wasm.Instance(wasmModule, { env: { memory } });
     this.exports = instance.exports as unknown as WasmExports;
-    this.pool = new WorkerPool(memory, wasmModule, exportNames, this.exports);
+    this.workers = new WorkerPool(memory, wasmModule, exportNames, this.exports);
     this.threads = defaultThreads();
     this.f32View = new Float32Array(memory.buffer);
     this.i32View = new Int32Array(memory.buffer);

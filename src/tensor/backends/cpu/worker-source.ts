@@ -5,7 +5,7 @@
  * sleep on SEQ, run the call it names, count down PENDING, wake the main thread if it was the last.
  *
  * Before sleeping it spins for a moment, because a futex wake-up is slow (25-100 µs on the project's 2-core
- * machine in November 2026; see SPIN_MICROSECONDS in ./pool) and a network's kernels come back to back.
+ * machine in November 2026; see SPIN_MICROSECONDS in ./worker-pool) and a network's kernels come back to back.
  */
 export const WORKER_SOURCE = `
 'use strict';

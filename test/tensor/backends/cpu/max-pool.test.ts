@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { MaxPool2dArgs, PoolAxis, maxPool2d as referenceMaxPool2d } from '../../../../src/tensor/kernels/pool';
+import { MaxPool2dArgs, PoolAxis, maxPool2d as referenceMaxPool2d } from '../../../../src/tensor/kernels/pooling';
 import { MIN_ELEMENTS, maxPool2dInMemory } from '../../../../src/tensor/backends/cpu/max-pool';
 import { cpuBackend } from '../../../../src/tensor/backends/cpu';
 import { Generator } from '../../../../src';

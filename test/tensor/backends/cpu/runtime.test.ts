@@ -45,9 +45,9 @@ describe('cpu backend runtime', () => {
     const runtime = getRuntime();
     const fine = { name: 'addInto' as const, args: [CONTROL_BYTES, CONTROL_BYTES, 4] };
     const trapping = { name: 'addInto' as const, args: [OUT_OF_BOUNDS, OUT_OF_BOUNDS, 4] };
-    expect(() => runtime.pool.run([fine, trapping])).toThrow(/cpu backend: a worker thread failed running addInto.*out of bounds/s);
+    expect(() => runtime.workers.run([fine, trapping])).toThrow(/cpu backend: a worker thread failed running addInto.*out of bounds/s);
     // A failure on the calling thread is thrown only after the workers have finished.
-    expect(() => runtime.pool.run([trapping, fine])).toThrow(/out of bounds/);
+    expect(() => runtime.workers.run([trapping, fine])).toThrow(/out of bounds/);
     expect(onesProduct(9)[80]).toBe(9);
   });
 
@@ -58,7 +58,7 @@ describe('cpu backend runtime', () => {
       'setNumThreads(2); setParallelThreshold(0);',
       'const ones = new Float32Array(64 * 64).fill(1), c = new Float32Array(64 * 64);',
       'cpuBackend.kernels.gemm({ transA: false, transB: false, m: 64, n: 64, k: 64, a: ones, b: ones, c });',
-      "console.log(c[0], c[4095], getRuntime().pool.workerCount);",
+      "console.log(c[0], c[4095], getRuntime().workers.workerCount);",
     ].join('\n');
     const started = Date.now();
     const child = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {

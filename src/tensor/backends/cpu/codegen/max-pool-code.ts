@@ -1,5 +1,5 @@
 /**
- * Max pooling in WebAssembly, with the reference's result bit for bit (src/tensor/kernels/pool.ts):
+ * Max pooling in WebAssembly, with the reference's result bit for bit (src/tensor/kernels/pooling.ts):
  * each window picks its first maximum in row-major order, a NaN replacing whatever came before it.
  * A running best and its index are updated with `bitselect` (`select` in the scalar loop) on
  * `v > best || v != v`, so no branch depends on the data: the reference's `if` mispredicts on new

@@ -7,7 +7,7 @@
  * The arithmetic is float32 throughout, as PyTorch's on float32 tensors; the reference computes in
  * float64 and rounds on store, so the two agree to float32 rounding, not bit for bit.
  *
- * The hyperparameters sit in memory (the pool passes only i32 arguments). Every choice that is fixed
+ * The hyperparameters sit in memory (the worker pool passes only i32 arguments). Every choice that is fixed
  * for a call or an entry (momentum or not, Nesterov, weight decay, first step, AMSGrad) selects its
  * own loop, so the loops carry no per-element branch.
  */

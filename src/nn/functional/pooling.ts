@@ -3,7 +3,7 @@ import { Tensor } from '../../tensor/tensor';
 import { IntOrTuple, expandTuple, formatShape, numel } from '../../tensor/shape';
 import {
   AverageRule, PlaneSizes, PoolAxis, Windows, adaptiveWindows, avgPool2d as avgKernel, avgPool2dBackward, avgWindows,
-} from '../../tensor/kernels/pool';
+} from '../../tensor/kernels/pooling';
 import { kernel } from '../../tensor/registry';
 import { Function, applyFunction } from '../../autograd/function';
 import { assertFloat, assertTensor, empty } from '../../autograd/ops/util';
