@@ -11,7 +11,7 @@ import path from 'path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateSyntheticSth } from '../../src/ssan/data';
 import { readJsonLines } from '../../src/train';
-import { FIGURE_COLOURS } from '../../src/ssan/viz/attention';
+import { FIGURE_COLORS } from '../../src/ssan/viz/attention';
 import { FULL_CELL_COLOUR } from '../../src/ssan/viz/confusion';
 import { FLAGS } from '../../examples/train-sth-flags';
 import { decodePng } from '../ssan/viz/pixels';
@@ -107,7 +107,7 @@ describe('examples/train-sth.ts and eval-sth.ts', () => {
     expect(figure.code).toBe(0);
     expect(figure.text).toContain('query: frame 1, pixel (8, 8)');
     expect(figure.text).toContain(`attention figure: ${attention}`);
-    expect(decodePng(fs.readFileSync(attention)).pixelsOf(FIGURE_COLOURS.ssaArrow).length).toBeGreaterThan(10);
+    expect(decodePng(fs.readFileSync(attention)).pixelsOf(FIGURE_COLORS.ssaArrow).length).toBeGreaterThan(10);
     const badQuery = run('visualize.ts', ['attention', best, '--query', '1,8']);
     expect(badQuery.code).toBe(1);
     expect(badQuery.text).toContain("attention: --query must be three integers >= 0, FRAME,ROW,COL; got '1,8'");

@@ -82,7 +82,7 @@ abstract class BatchNormNd extends Module {
   protected abstract readonly ranks: readonly number[];
 
   forward(x: Tensor): Tensor {
-    return this.normalise(x, false);
+    return this.normalize(x, false);
   }
 
   /**
@@ -90,10 +90,10 @@ abstract class BatchNormNd extends Module {
    * ReLU follows this layer, with no tensor made between the two.
    */
   forwardRelu(x: Tensor): Tensor {
-    return this.normalise(x, true);
+    return this.normalize(x, true);
   }
 
-  private normalise(x: Tensor, relu: boolean): Tensor {
+  private normalize(x: Tensor, relu: boolean): Tensor {
     if (!(x instanceof Tensor) || !this.ranks.includes(x.ndim)) {
       const got = x instanceof Tensor ? `${x.ndim}D input of shape ${formatShape(x.shape)}` : String(x);
       throw new Error(`${this.constructor.name}: expected ${this.ranks.map((r) => `${r}D`).join(' or ')} input; got ${got}`);

@@ -7,7 +7,7 @@ export type { VideoRecord, FrameLayout, VideoSplit, RgbImage } from './types';
 export { decodeJpeg, readJpeg, encodeJpeg, writeJpeg } from './jpeg';
 export * from './formats';
 export * from './synthetic';
-export { trainSegmentIndices, centreSegmentIndices, clipSegmentIndices } from './sampling';
+export { trainSegmentIndices, centerSegmentIndices, centreSegmentIndices, clipSegmentIndices } from './sampling';
 export {
   transformClip, planClip, resizeBilinear, cropImage, flipHorizontal, multiScaleCropSizes, fixedCropOffsets,
   IMAGENET_MEAN, IMAGENET_STD, MULTI_SCALE_CROP_SCALES,

@@ -46,10 +46,13 @@ export function trainSegmentIndices(numFrames: number, numSegments: number, rng:
  * [3, 8, 13, 18, 23, 28, 33, 38] for 40 frames and 8 segments; frame 1 throughout when the video has no
  * more frames than segments.
  */
-export function centreSegmentIndices(numFrames: number, numSegments: number): number[] {
-  checkArguments('centreSegmentIndices', numFrames, numSegments);
+export function centerSegmentIndices(numFrames: number, numSegments: number): number[] {
+  checkArguments('centerSegmentIndices', numFrames, numSegments);
   return clipSegmentIndices(numFrames, numSegments, 0, 1);
 }
+
+/** @deprecated The British spelling of {@link centerSegmentIndices} (the API spells as PyTorch does), kept so older code works. */
+export const centreSegmentIndices = centerSegmentIndices;
 
 /**
  * Multi-clip testing: clip `clip` of `numClips`, whose frame in segment i sits at the fraction

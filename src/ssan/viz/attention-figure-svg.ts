@@ -19,7 +19,7 @@ import {
   TextStyle, arcPath, arrowHeadMarker, loopPath, num, straightPath, svgArrow, svgImage, svgRect, svgText, textWidth,
 } from './svg-parts';
 
-export interface FigureColours {
+export interface FigureColors {
   /** The query point. */
   query: string;
   /** Heads (and, a little transparent, shafts) of the SSA arrows. */
@@ -31,7 +31,7 @@ export interface FigureColours {
 }
 
 /** Colours rare in video frames, so arrows stand out (and tests can find them). */
-export const FIGURE_COLOURS: Readonly<FigureColours> = Object.freeze({
+export const FIGURE_COLORS: Readonly<FigureColors> = Object.freeze({
   query: '#ff2020', ssaArrow: '#00e5ff', nonLocalArrow: '#ffd000', temporalBar: '#3f6fd8',
 });
 
@@ -58,7 +58,10 @@ export interface AttentionFigureInput extends Normalisation {
   notes?: readonly string[];
   /** Width of each drawn frame in pixels (default: 144, more for fine feature grids). */
   frameSize?: number;
-  colours?: Partial<FigureColours>;
+  /** Colors of the query point, the arrows and the temporal bars (default FIGURE_COLORS). */
+  colors?: Partial<FigureColors>;
+  /** @deprecated The British spelling of `colors`, still accepted (`colors` wins where both are given). */
+  colours?: Partial<FigureColors>;
 }
 
 /** A rectangle of the figure, in its pixels. */
@@ -149,7 +152,7 @@ function blockLines(block: BlockAttention, rowKind: string): string[] {
 export function attentionFigureSvg(input: AttentionFigureInput): { svg: string; layout: AttentionFigureLayout } {
   const { frames: count, height: frameHeight, width: frameWidth } = clipSizes('attentionFigure', input.frames);
   const normalisation: Normalisation = { mean: input.mean, std: input.std };
-  const colours: FigureColours = { ...FIGURE_COLOURS, ...input.colours };
+  const colours: FigureColors = { ...FIGURE_COLORS, ...input.colours, ...input.colors };
   const k = input.k ?? 10;
   const ssaMaps = checkSsaMaps(input.ssa, count);
   const nonLocal = input.nonLocal3d ? { block: input.nonLocal3d, position: checkNonLocalMaps(input.nonLocal3d, count) } : null;
@@ -353,7 +356,7 @@ function drawTemporalBars(
 
 function drawLegend(
   write: (x: number, baseline: number, content: string, style: TextStyle) => void, body: string[], top: number, k: number,
-  colours: FigureColours, nonLocalMissing: string | null, notes: readonly string[],
+  colours: FigureColors, nonLocalMissing: string | null, notes: readonly string[],
 ): number {
   let y = top + 20;
   const entry = (draw: (cx: number, cy: number) => string, text: string) => {

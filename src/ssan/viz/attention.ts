@@ -16,7 +16,7 @@ import { loadCheckpoint } from '../../optim/checkpoint';
 import { Generator } from '../../tensor/random';
 import { Tensor } from '../../tensor/tensor';
 import { readClip } from '../data/clip-reader';
-import { centreSegmentIndices } from '../data/sampling';
+import { centerSegmentIndices } from '../data/sampling';
 import type { TrainValSplits } from '../train/datasets';
 import { buildModel, clipTransform, openRunData, readRunSettings, type RunSettings } from '../train/experiment';
 import { attentionFigureSvg, type AttentionFigureInput, type AttentionFigureLayout } from './attention-figure-svg';
@@ -24,9 +24,9 @@ import { attentionBlocks, captureAttention, type BlockAttention } from './captur
 import { movingQueryPoint, type QueryPoint } from './query-point';
 import { svgToPng } from './render';
 
-export { attentionFigureSvg, FIGURE_COLOURS } from './attention-figure-svg';
+export { attentionFigureSvg, FIGURE_COLORS } from './attention-figure-svg';
 export type {
-  AttentionFigureInput, AttentionFigureLayout, Box, FigureColours, PanelLayout, SectionLayout, TemporalBarsLayout,
+  AttentionFigureInput, AttentionFigureLayout, Box, FigureColors, PanelLayout, SectionLayout, TemporalBarsLayout,
 } from './attention-figure-svg';
 export { topK, spatialTopK, spatioTemporalTopK } from './attention-top-k';
 export type { AttentionTarget } from './attention-top-k';
@@ -117,7 +117,7 @@ export function attentionFigureFromCheckpoint(checkpointFile: string, options: C
   }
   const record = val.records[index];
   const { numSegments, crop } = run.config;
-  const frameIndices = centreSegmentIndices(record.numFrames, numSegments);
+  const frameIndices = centerSegmentIndices(record.numFrames, numSegments);
   // The evaluation transform draws no random numbers; readClip still takes a generator.
   const clip = readClip(record, val.layout, frameIndices, clipTransform(run.config, false), new Generator(0));
   const frames = new Tensor(clip, [numSegments, 3, crop, crop]);

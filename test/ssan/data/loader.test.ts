@@ -13,7 +13,7 @@ import { Worker } from 'worker_threads';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { writeJpeg } from '../../../src/ssan/data/jpeg';
 import { ClipLoader, type ClipBatch, type ClipLoaderOptions } from '../../../src/ssan/data/loader';
-import { centreSegmentIndices } from '../../../src/ssan/data/sampling';
+import { centerSegmentIndices } from '../../../src/ssan/data/sampling';
 import { IMAGENET_MEAN, IMAGENET_STD, type ClipTransform } from '../../../src/ssan/data/transforms';
 import type { VideoRecord, VideoSplit } from '../../../src/ssan/data/types';
 
@@ -179,7 +179,7 @@ describe('validation', () => {
         expect(batches.map((b) => b.recordIndices)).toEqual([[0, 1, 2, 3], [4, 5]]);
         for (const batch of batches) {
           batch.recordIndices.forEach((record, clip) => {
-            expect(framesOf(batch, clip)).toEqual(centreSegmentIndices(FRAME_COUNTS[record], SEGMENTS));
+            expect(framesOf(batch, clip)).toEqual(centerSegmentIndices(FRAME_COUNTS[record], SEGMENTS));
           });
         }
       }

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Generator } from '../../../src/tensor/random';
-import { centreSegmentIndices, clipSegmentIndices, trainSegmentIndices } from '../../../src/ssan/data/sampling';
+import { centerSegmentIndices, clipSegmentIndices, trainSegmentIndices } from '../../../src/ssan/data/sampling';
+import { ssan } from '../../../src';
 
 /** A generator whose randint returns the given values in turn, recording what it was asked. */
 function scriptedGenerator(values: number[]): { rng: Generator; asked: number[] } {
@@ -75,29 +76,33 @@ describe('trainSegmentIndices', () => {
   });
 });
 
-describe('centreSegmentIndices', () => {
+describe('centerSegmentIndices', () => {
   it('is [3, 8, 13, 18, 23, 28, 33, 38] for 40 frames and 8 segments', () => {
-    expect(centreSegmentIndices(40, 8)).toEqual([3, 8, 13, 18, 23, 28, 33, 38]);
+    expect(centerSegmentIndices(40, 8)).toEqual([3, 8, 13, 18, 23, 28, 33, 38]);
   });
 
   it('matches int(tick/2 + tick·i) + 1 worked by hand', () => {
     // tick = 2.5: 1.25, 3.75, 6.25, 8.75.
-    expect(centreSegmentIndices(10, 4)).toEqual([2, 4, 7, 9]);
+    expect(centerSegmentIndices(10, 4)).toEqual([2, 4, 7, 9]);
     // tick = 1.125: 0.5625, 1.6875, 2.8125, 3.9375, 5.0625, 6.1875, 7.3125, 8.4375.
-    expect(centreSegmentIndices(9, 8)).toEqual([1, 2, 3, 4, 6, 7, 8, 9]);
-    expect(centreSegmentIndices(7, 1)).toEqual([4]);
+    expect(centerSegmentIndices(9, 8)).toEqual([1, 2, 3, 4, 6, 7, 8, 9]);
+    expect(centerSegmentIndices(7, 1)).toEqual([4]);
   });
 
   it('gives frame 1 throughout when there are no more frames than segments', () => {
-    expect(centreSegmentIndices(8, 8)).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
-    expect(centreSegmentIndices(3, 4)).toEqual([1, 1, 1, 1]);
+    expect(centerSegmentIndices(8, 8)).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
+    expect(centerSegmentIndices(3, 4)).toEqual([1, 1, 1, 1]);
+  });
+
+  it('is still exported under its British name, centreSegmentIndices', () => {
+    expect(ssan.data.centreSegmentIndices).toBe(ssan.data.centerSegmentIndices);
   });
 });
 
 describe('clipSegmentIndices', () => {
   it('is the centre rule for one clip', () => {
     for (const [numFrames, numSegments] of [[40, 8], [10, 4], [9, 8], [123, 16], [5, 8]]) {
-      expect(clipSegmentIndices(numFrames, numSegments, 0, 1)).toEqual(centreSegmentIndices(numFrames, numSegments));
+      expect(clipSegmentIndices(numFrames, numSegments, 0, 1)).toEqual(centerSegmentIndices(numFrames, numSegments));
     }
   });
 
@@ -118,7 +123,7 @@ describe('argument checks', () => {
     const rng = new Generator(0);
     expect(() => trainSegmentIndices(0, 8, rng)).toThrow(/numFrames must be a positive integer, got 0/);
     expect(() => trainSegmentIndices(10, 0, rng)).toThrow(/numSegments/);
-    expect(() => centreSegmentIndices(10.5, 8)).toThrow(/numFrames/);
+    expect(() => centerSegmentIndices(10.5, 8)).toThrow(/numFrames/);
     expect(() => clipSegmentIndices(40, 8, 2, 2)).toThrow(/clip must be an integer in \[0, 1\], got 2/);
     expect(() => clipSegmentIndices(40, 8, 0, 0)).toThrow(/numClips/);
   });

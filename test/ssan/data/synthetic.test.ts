@@ -11,7 +11,7 @@ import path from 'path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeJpeg } from '../../../src/ssan/data/jpeg';
 import { SYNTHETIC_ACTIONS, SYNTHETIC_CLASSES, describeSyntheticSth, ensureSyntheticSth, generateSyntheticSth, readSyntheticSummary, renderSyntheticVideo } from '../../../src/ssan/data/synthetic';
-import { COLOUR_NAMES, hueName } from '../../../src/ssan/data/synthetic/colours';
+import { COLOR_NAMES, hueName } from '../../../src/ssan/data/synthetic/colours';
 import { SYNTHETIC_MARKER } from '../../../src/ssan/data/synthetic/generate';
 import { describeSyntheticVideo } from '../../../src/ssan/data/synthetic/render';
 import { planScene } from '../../../src/ssan/data/synthetic/scenes';
@@ -181,9 +181,9 @@ describe('describeSyntheticVideo and describeSyntheticSth', () => {
         expect(reversed).toEqual({ ...forward, classIndex: 2 * pair + 1, className: SYNTHETIC_CLASSES[2 * pair + 1], reversed: true });
         expect(forward.reversed).toBe(false);
         expect(forward.action).toBe(SYNTHETIC_ACTIONS[pair]);
-        expect(forward.colour).toBe(hueName(forward.hue));
+        expect(forward.color).toBe(hueName(forward.hue));
         shapes.add(forward.shape);
-        colours.add(forward.colour);
+        colours.add(forward.color);
       }
     }
     expect(shapes.size).toBeGreaterThanOrEqual(6);
@@ -193,7 +193,7 @@ describe('describeSyntheticVideo and describeSyntheticSth', () => {
   it('hueName: bands around the wheel, any real hue, an Error for NaN', () => {
     expect([0, 20, 55, 120, 180, 230, 270, 300, 350, 360, -10, 780].map(hueName))
       .toEqual(['red', 'orange', 'yellow', 'green', 'cyan', 'blue', 'purple', 'magenta', 'red', 'red', 'red', 'yellow']);
-    for (let hue = 0; hue < 360; hue += 0.5) expect(COLOUR_NAMES).toContain(hueName(hue));
+    for (let hue = 0; hue < 360; hue += 0.5) expect(COLOR_NAMES).toContain(hueName(hue));
     expect(() => hueName(Number.NaN)).toThrow(/hueName: hue must be a finite number/);
   });
 

@@ -10,7 +10,7 @@ import path from 'path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualSeed } from '../../../src';
 import { generateSyntheticSth, readSthV1 } from '../../../src/ssan/data';
-import { centreSegmentIndices } from '../../../src/ssan/data/sampling';
+import { centerSegmentIndices } from '../../../src/ssan/data/sampling';
 import type { VideoSplit } from '../../../src/ssan/data/types';
 import {
   extractVideoFeatures, featureWindows, loadVideoFeatures, saveVideoFeatures,
@@ -52,15 +52,15 @@ beforeAll(() => {
 
 describe('featureWindows', () => {
   it('is one window of centre-sampled frames by default', () => {
-    expect(featureWindows(16, 8)).toEqual([centreSegmentIndices(16, 8)]);
+    expect(featureWindows(16, 8)).toEqual([centerSegmentIndices(16, 8)]);
   });
 
   it('cuts a long video into windows, a short remainder joining the last one', () => {
     const w = featureWindows(40, 4, 16);
     // 40 = 16 + 16 + 8: the remainder is half a window, so it makes a third window.
-    expect(w).toEqual([centreSegmentIndices(16, 4), centreSegmentIndices(16, 4).map((i) => i + 16), centreSegmentIndices(8, 4).map((i) => i + 32)]);
+    expect(w).toEqual([centerSegmentIndices(16, 4), centerSegmentIndices(16, 4).map((i) => i + 16), centerSegmentIndices(8, 4).map((i) => i + 32)]);
     // 37 = 16 + 21: a remainder of 5 frames joins the second window.
-    expect(featureWindows(37, 4, 16)).toEqual([centreSegmentIndices(16, 4), centreSegmentIndices(21, 4).map((i) => i + 16)]);
+    expect(featureWindows(37, 4, 16)).toEqual([centerSegmentIndices(16, 4), centerSegmentIndices(21, 4).map((i) => i + 16)]);
     expect(() => featureWindows(10, 4, 0)).toThrow(/windowFrames must be a positive integer/);
   });
 });

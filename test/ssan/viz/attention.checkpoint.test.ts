@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualSeed } from '../../../src/tensor/random';
 import { saveCheckpoint, type StateValue } from '../../../src/optim/checkpoint';
 import { generateSyntheticSth } from '../../../src/ssan/data';
-import { centreSegmentIndices } from '../../../src/ssan/data/sampling';
+import { centerSegmentIndices } from '../../../src/ssan/data/sampling';
 import { openTrainVal, type TrainValSplits } from '../../../src/ssan/train/datasets';
 import { buildModel, describeData, type ExperimentConfig, type RunSettings } from '../../../src/ssan/train/experiment';
 import { paperRecipe } from '../../../src/ssan/train/recipe';
@@ -55,7 +55,7 @@ describe('attentionFigureFromCheckpoint', () => {
     const figure = attentionFigureFromCheckpoint(ssaFile, { videoIndex: 2 });
     const record = splits.val.records[2];
     expect(figure.video).toEqual({
-      index: 2, id: record.id, className: splits.val.classes[record.label], frameIndices: centreSegmentIndices(record.numFrames, 4),
+      index: 2, id: record.id, className: splits.val.classes[record.label], frameIndices: centerSegmentIndices(record.numFrames, 4),
     });
     const image = decode(figure.png);
     expect([image.width, image.height]).toEqual([figure.layout.width, figure.layout.height]);

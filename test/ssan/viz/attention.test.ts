@@ -15,7 +15,7 @@ import { createModel } from '../../../src/ssan/models/create-model';
 import { SSA } from '../../../src/ssan/models/ssa';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../../../src/ssan/data/transforms';
 import {
-  FIGURE_COLOURS, attentionBlocks, attentionFigure, attentionFigureSvg, captureAttention, cellCentre, cellOfPixel,
+  FIGURE_COLORS, attentionBlocks, attentionFigure, attentionFigureSvg, captureAttention, cellCentre, cellOfPixel,
   denormaliseFrame, movingQueryPoint, spatialTopK, spatioTemporalTopK, topK,
   type AttentionFigureInput, type BlockAttention, type Box, type QueryPoint,
 } from '../../../src/ssan/viz/attention';
@@ -235,22 +235,22 @@ describe('attentionFigure', () => {
     const ssaRow = Array.from(ssaPosition.data.subarray((1 * 25 + queryCell) * 25, (1 * 25 + queryCell + 1) * 25));
     const ssaTop = sortedTop(ssaRow, 10);
     expect(ssaTop).toContain(queryCell);
-    expectHeadsAt(image, section.ssa.frames, S, grid, ssaTop.map((cell) => ({ frame: 1, cell })), FIGURE_COLOURS.ssaArrow,
+    expectHeadsAt(image, section.ssa.frames, S, grid, ssaTop.map((cell) => ({ frame: 1, cell })), FIGURE_COLORS.ssaArrow,
       { frame: 1, cell: queryCell });
 
     const nlRow = Array.from(nlPosition.data.subarray((25 + queryCell) * 100, (25 + queryCell + 1) * 100));
     const nlTop = sortedTop(nlRow, 10).map((key) => ({ frame: Math.floor(key / 25), cell: key % 25 }));
     expect(new Set(nlTop.map((t) => t.frame)).size).toBeGreaterThan(1);
     const nlFrames = (section.nonLocal3d as { frames: Box[] }).frames;
-    expectHeadsAt(image, nlFrames, S, grid, nlTop, FIGURE_COLOURS.nonLocalArrow, { frame: 1, cell: queryCell });
+    expectHeadsAt(image, nlFrames, S, grid, nlTop, FIGURE_COLORS.nonLocalArrow, { frame: 1, cell: queryCell });
     // Each panel's arrows are its own colour only.
-    expectHeadsAt(image, section.ssa.frames, S, grid, [], FIGURE_COLOURS.nonLocalArrow, { frame: 1, cell: queryCell });
+    expectHeadsAt(image, section.ssa.frames, S, grid, [], FIGURE_COLORS.nonLocalArrow, { frame: 1, cell: queryCell });
 
     // The query point, red, at its cell's centre in both rows.
     for (const box of [section.ssa.frames[1], nlFrames[1]]) {
       const at = drawnCentre(box, S, 5, 5, queryCell);
       // Lower right of the centre: clear of a loop's head, which comes in from the upper right.
-      expect(colourNear(image, at.x + 2, at.y + 2, hex(FIGURE_COLOURS.query), 1)).toBe(true);
+      expect(colourNear(image, at.x + 2, at.y + 2, hex(FIGURE_COLORS.query), 1)).toBe(true);
     }
 
     // Frames de-normalised: each frame's background and the square in their own 8-bit colours.
@@ -273,7 +273,7 @@ describe('attentionFigure', () => {
     const largest = Math.max(...temporalWeights);
     temporalWeights.forEach((w, t) => {
       const box = section.ssa.frames[t];
-      const measured = barHeight(image, box.x + box.width / 2, baseline - maxHeight - 3, baseline - 1, FIGURE_COLOURS.temporalBar);
+      const measured = barHeight(image, box.x + box.width / 2, baseline - maxHeight - 3, baseline - 1, FIGURE_COLORS.temporalBar);
       expect(Math.abs(measured - (maxHeight * w) / largest), `bar of frame ${t}: ${measured} px`).toBeLessThanOrEqual(1.5);
     });
   });
@@ -291,6 +291,15 @@ describe('attentionFigure', () => {
     expect(cell % 5).toBe(q.frame);
     const image = decode(attentionFigure({ frames, ssa }));
     expect([image.width, image.height]).toEqual([layout.width, layout.height]);
+  });
+
+  it('takes its colors as `colors`, and still as the British `colours` (`colors` wins)', () => {
+    const { ssa } = input;
+    expect(attentionFigureSvg({ frames, ssa, colors: { ssaArrow: '#123456' } }).svg).toContain('#123456');
+    expect(attentionFigureSvg({ frames, ssa, colours: { ssaArrow: '#123456' } }).svg).toContain('#123456');
+    const both = attentionFigureSvg({ frames, ssa, colours: { ssaArrow: '#123456' }, colors: { ssaArrow: '#654321' } }).svg;
+    expect(both).toContain('#654321');
+    expect(both).not.toContain('#123456');
   });
 
   it('draws one section per query, and says what is wrong with its input', () => {
@@ -353,12 +362,12 @@ describe('captureAttention on tiny models', () => {
     const ssaMap = ssa.maps.position as Tensor;
     const ssaTop = sortedTop(ssaMap.data.subarray((2 * 25 + cell) * 25, (2 * 25 + cell + 1) * 25), 10);
     expectHeadsAt(image, section.ssa.frames, S, { rows: 5, cols: 5 }, ssaTop.map((c) => ({ frame: 2, cell: c })),
-      FIGURE_COLOURS.ssaArrow, { frame: 2, cell });
+      FIGURE_COLORS.ssaArrow, { frame: 2, cell });
     const nlMap = nonLocal3d.maps.position as Tensor;
     const nlTop = sortedTop(nlMap.data.subarray((2 * 25 + cell) * 100, (2 * 25 + cell + 1) * 100), 10)
       .map((key) => ({ frame: Math.floor(key / 25), cell: key % 25 }));
     expectHeadsAt(image, (section.nonLocal3d as { frames: Box[] }).frames, S, { rows: 5, cols: 5 }, nlTop,
-      FIGURE_COLOURS.nonLocalArrow, { frame: 2, cell });
+      FIGURE_COLORS.nonLocalArrow, { frame: 2, cell });
 
     // The temporal bars follow the model's temporal map.
     const weights = Array.from((ssa.maps.temporal as Tensor).data.subarray(2 * T, 3 * T));
@@ -379,6 +388,6 @@ describe('captureAttention on tiny models', () => {
     const nlMap = nonLocal3d.maps.position as Tensor;
     const nlTop = sortedTop(nlMap.data.subarray(0, 16), 10).map((key) => ({ frame: Math.floor(key / 4), cell: key % 4 }));
     expectHeadsAt(image, (layout.sections[0].nonLocal3d as { frames: Box[] }).frames, S, { rows: 5, cols: 5, span: 2, keyCols: 2 },
-      nlTop, FIGURE_COLOURS.nonLocalArrow, { frame: 0, cell: -1 });
+      nlTop, FIGURE_COLORS.nonLocalArrow, { frame: 0, cell: -1 });
   });
 });

@@ -44,22 +44,22 @@ export function darkColour(rng: Generator): Rgb {
 }
 
 /** Names for the hues of saturatedColour, so that a caption can say what colour the object is. */
-export type ColourName = 'red' | 'orange' | 'yellow' | 'green' | 'cyan' | 'blue' | 'purple' | 'magenta';
+export type ColorName = 'red' | 'orange' | 'yellow' | 'green' | 'cyan' | 'blue' | 'purple' | 'magenta';
 
 /**
  * Where each name's band of hues ends (degrees, exclusive), in order around the wheel; red also takes
  * everything from 345 up. The bands are uneven because hues are not seen evenly: green covers a wide arc
  * of them, yellow and cyan narrow ones.
  */
-const HUE_BANDS: ReadonlyArray<[number, ColourName]> = [
+const HUE_BANDS: ReadonlyArray<[number, ColorName]> = [
   [15, 'red'], [40, 'orange'], [70, 'yellow'], [165, 'green'], [200, 'cyan'], [255, 'blue'], [285, 'purple'],
   [345, 'magenta'], [360, 'red'],
 ];
 
-export const COLOUR_NAMES: readonly ColourName[] = ['red', 'orange', 'yellow', 'green', 'cyan', 'blue', 'purple', 'magenta'];
+export const COLOR_NAMES: readonly ColorName[] = ['red', 'orange', 'yellow', 'green', 'cyan', 'blue', 'purple', 'magenta'];
 
 /** The everyday name of a hue in degrees (any real number; it is taken around the wheel). */
-export function hueName(hue: number): ColourName {
+export function hueName(hue: number): ColorName {
   if (!Number.isFinite(hue)) throw new Error(`hueName: hue must be a finite number of degrees, got ${hue}`);
   const wrapped = ((hue % 360) + 360) % 360;
   return HUE_BANDS.find(([end]) => wrapped < end)![1];

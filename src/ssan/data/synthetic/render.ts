@@ -8,7 +8,7 @@ import type { Generator } from '../../../tensor/random';
 import type { RgbImage } from '../types';
 import { type FloatCanvas, type Sprite, copyWindow, createCanvas, drawSprite, texturedBackground } from './canvas';
 import { SYNTHETIC_CLASSES, type SyntheticAction, syntheticClassAction } from './classes';
-import { type ColourName, distantHue, hueName, pick, saturatedColour, uniform } from './colours';
+import { type ColorName, distantHue, hueName, pick, saturatedColour, uniform } from './colours';
 import { PixelNoise } from './noise';
 import { type ScenePlan, planScene } from './scenes';
 import { PLAIN_SHAPES, type ShapeKind } from './shapes';
@@ -53,7 +53,7 @@ export interface SyntheticSceneDescription {
   shape: ShapeKind;
   /** Its hue in degrees, and that hue's everyday name. */
   hue: number;
-  colour: ColourName;
+  color: ColorName;
 }
 
 /** The random draws every video starts with, in their fixed order: background texture, then the scene. */
@@ -90,7 +90,7 @@ export function describeSyntheticVideo(classIndex: number, rng: Generator, size:
   const { action, reversed, scene } = startVideo(classIndex, rng, size);
   return {
     classIndex, className: SYNTHETIC_CLASSES[classIndex], action, reversed,
-    shape: scene.objectShape, hue: scene.objectHue, colour: hueName(scene.objectHue),
+    shape: scene.objectShape, hue: scene.objectHue, color: hueName(scene.objectHue),
   };
 }
 

@@ -85,7 +85,7 @@ export const PHRASINGS_PER_CLASS = 3;
 
 /** "a red square", "an orange ring". */
 function objectPhrase(scene: SyntheticSceneDescription): string {
-  const noun = `${scene.colour} ${SHAPE_NOUNS[scene.shape]}`;
+  const noun = `${scene.color} ${SHAPE_NOUNS[scene.shape]}`;
   return `${/^[aeiou]/.test(noun) ? 'an' : 'a'} ${noun}`;
 }
 

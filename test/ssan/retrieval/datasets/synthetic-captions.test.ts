@@ -9,7 +9,7 @@ import fs from 'fs';
 import path from 'path';
 import { describe, expect, it } from 'vitest';
 import { SYNTHETIC_ACTIONS, SYNTHETIC_CLASSES, generateSyntheticSth } from '../../../../src/ssan/data/synthetic';
-import { COLOUR_NAMES } from '../../../../src/ssan/data/synthetic/colours';
+import { COLOR_NAMES } from '../../../../src/ssan/data/synthetic/colours';
 import { SYNTHETIC_FORMAT_VERSION } from '../../../../src/ssan/data/synthetic/generate';
 import { describeSyntheticVideo } from '../../../../src/ssan/data/synthetic/render';
 import { CaptionSampler, syntheticCaptions } from '../../../../src/ssan/retrieval/datasets';
@@ -77,17 +77,17 @@ describe('captionScene', () => {
     for (const [forward, reversed] of scenePairs()) {
       for (const scene of [forward, reversed]) {
         for (const caption of captionScene(scene)) {
-          expect(caption).toContain(` ${scene.colour} ${SHAPE_NOUNS[scene.shape]} `);
-          expect(words(caption).filter((w) => (COLOUR_NAMES as readonly string[]).includes(w))).toEqual([scene.colour]);
+          expect(caption).toContain(` ${scene.color} ${SHAPE_NOUNS[scene.shape]} `);
+          expect(words(caption).filter((w) => (COLOR_NAMES as readonly string[]).includes(w))).toEqual([scene.color]);
         }
       }
     }
   });
 
   it('writes "an" before a vowel', () => {
-    const scene = { ...describeSyntheticVideo(0, new Generator(1), { width: 16, height: 16, numFrames: 4 }), colour: 'orange' as const, shape: 'ring' as const };
+    const scene = { ...describeSyntheticVideo(0, new Generator(1), { width: 16, height: 16, numFrames: 4 }), color: 'orange' as const, shape: 'ring' as const };
     expect(captionScene(scene)[0]).toBe('an orange ring moves to the right');
-    expect(captionScene({ ...scene, colour: 'red' })[0]).toBe('a red ring moves to the right');
+    expect(captionScene({ ...scene, color: 'red' })[0]).toBe('a red ring moves to the right');
   });
 });
 
