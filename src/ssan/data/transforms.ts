@@ -174,11 +174,11 @@ export function flipHorizontal(image: RgbImage): RgbImage {
  * Writes (RGB/255 − mean)/std as planar [3, height, width] float32 into `out` from `offset`: the layout
  * ToTensor + Normalize produce.
  */
-export function normaliseInto(image: RgbImage, mean: Rgb, std: Rgb, out: Float32Array, offset: number): void {
-  checkImage('normaliseInto', image);
+export function normalizeInto(image: RgbImage, mean: Rgb, std: Rgb, out: Float32Array, offset: number): void {
+  checkImage('normalizeInto', image);
   const plane = image.width * image.height;
   if (offset < 0 || offset + 3 * plane > out.length) {
-    throw new Error(`normaliseInto: ${3 * plane} values from ${offset} do not fit in an array of ${out.length}`);
+    throw new Error(`normalizeInto: ${3 * plane} values from ${offset} do not fit in an array of ${out.length}`);
   }
   for (let c = 0; c < 3; c++) {
     // 256 possible inputs per channel: look them up rather than divide per pixel.
@@ -190,7 +190,7 @@ export function normaliseInto(image: RgbImage, mean: Rgb, std: Rgb, out: Float32
 }
 
 /** The start of a centred window, as torchvision's CenterCrop: round((size − crop)/2), halves to even. */
-export function centreCropOffset(size: number, crop: number): number {
+export function centerCropOffset(size: number, crop: number): number {
   const twice = size - crop;
   const half = Math.floor(twice / 2);
   // Python's round() sends x.5 to the even neighbour.
@@ -273,7 +273,7 @@ export function planClip(width: number, height: number, options: ClipTransform, 
   const scaled = aug === 'paper' ? { width: resize, height: resize } : scaleShortSide(width, height, resize);
   let box: CropBox;
   if (!train) {
-    box = { left: centreCropOffset(scaled.width, crop), top: centreCropOffset(scaled.height, crop), width: crop, height: crop };
+    box = { left: centerCropOffset(scaled.width, crop), top: centerCropOffset(scaled.height, crop), width: crop, height: crop };
   } else if (aug === 'paper') {
     const top = rng.randint(scaled.height - crop + 1);
     const left = rng.randint(scaled.width - crop + 1);
@@ -312,7 +312,7 @@ export function transformClip(frames: RgbImage[], options: ClipTransform, rng: G
     image = cropImage(image, plan.box);
     image = resizeBilinear(image, crop, crop);
     if (plan.flip) image = flipHorizontal(image);
-    normaliseInto(image, mean, std, out, t * frameValues);
+    normalizeInto(image, mean, std, out, t * frameValues);
   });
   return out;
 }

@@ -13,7 +13,7 @@ import { Tensor } from '../../tensor/tensor';
 import { AttentionTarget, spatialTopK, spatioTemporalTopK } from './attention-top-k';
 import type { BlockAttention } from './capture-attention';
 import { FeatureGrid, PixelPoint, cellCentre, cellOfPixel, checkGrid, gridPositions, keyGridOf } from './feature-grid';
-import { Normalisation, clipSizes, frameDataUri } from './frames-png';
+import { Normalization, clipSizes, frameDataUri } from './frames-png';
 import { QueryPoint, movingQueryPoint } from './query-point';
 import {
   TextStyle, arcPath, arrowHeadMarker, loopPath, num, straightPath, svgArrow, svgImage, svgRect, svgText, textWidth,
@@ -35,7 +35,7 @@ export const FIGURE_COLORS: Readonly<FigureColors> = Object.freeze({
   query: '#ff2020', ssaArrow: '#00e5ff', nonLocalArrow: '#ffd000', temporalBar: '#3f6fd8',
 });
 
-export interface AttentionFigureInput extends Normalisation {
+export interface AttentionFigureInput extends Normalization {
   /** The clip as fed to the model: float32 [T, 3, H, W], normalised (ImageNet mean/std unless given). */
   frames: Tensor;
   /**
@@ -151,7 +151,7 @@ function blockLines(block: BlockAttention, rowKind: string): string[] {
 /** Builds the figure's SVG text and where everything went. */
 export function attentionFigureSvg(input: AttentionFigureInput): { svg: string; layout: AttentionFigureLayout } {
   const { frames: count, height: frameHeight, width: frameWidth } = clipSizes('attentionFigure', input.frames);
-  const normalisation: Normalisation = { mean: input.mean, std: input.std };
+  const normalisation: Normalization = { mean: input.mean, std: input.std };
   const colours: FigureColors = { ...FIGURE_COLORS, ...input.colours, ...input.colors };
   const k = input.k ?? 10;
   const ssaMaps = checkSsaMaps(input.ssa, count);

@@ -34,7 +34,7 @@ export { attentionBlocks, captureAttention, findAttentionBlock } from './capture
 export type { AttentionBlock, BlockAttention } from './capture-attention';
 export { cellCentre, cellOfPixel } from './feature-grid';
 export type { FeatureGrid, PixelPoint } from './feature-grid';
-export { denormaliseFrame, frameDataUri } from './frames-png';
+export { denormalizeFrame, frameDataUri } from './frames-png';
 export { movingQueryPoint } from './query-point';
 export type { QueryPoint } from './query-point';
 

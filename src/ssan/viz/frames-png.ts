@@ -15,7 +15,7 @@ export interface RgbPixels {
   data: Uint8Array;
 }
 
-export interface Normalisation {
+export interface Normalization {
   /** Per-channel mean of RGB in [0, 1] that was subtracted (ImageNet's when omitted). */
   mean?: Rgb;
   /** Per-channel std that was divided by (ImageNet's when omitted). */
@@ -34,9 +34,9 @@ export function clipSizes(op: string, frames: Tensor): { frames: number; height:
 }
 
 /** Frame t of a normalised clip as 8-bit RGB. */
-export function denormaliseFrame(frames: Tensor, t: number, normalisation: Normalisation = {}): RgbPixels {
-  const { frames: count, height, width } = clipSizes('denormaliseFrame', frames);
-  if (!Number.isInteger(t) || t < 0 || t >= count) throw new Error(`denormaliseFrame: frame ${t} is outside 0..${count - 1}`);
+export function denormalizeFrame(frames: Tensor, t: number, normalisation: Normalization = {}): RgbPixels {
+  const { frames: count, height, width } = clipSizes('denormalizeFrame', frames);
+  if (!Number.isInteger(t) || t < 0 || t >= count) throw new Error(`denormalizeFrame: frame ${t} is outside 0..${count - 1}`);
   const mean = normalisation.mean ?? IMAGENET_MEAN;
   const std = normalisation.std ?? IMAGENET_STD;
   const plane = height * width;
@@ -65,6 +65,6 @@ export function rgbToPng(image: RgbPixels): Buffer {
 }
 
 /** Frame t of a normalised clip as a data: URI, for an SVG <image href>. */
-export function frameDataUri(frames: Tensor, t: number, normalisation: Normalisation = {}): string {
-  return `data:image/png;base64,${rgbToPng(denormaliseFrame(frames, t, normalisation)).toString('base64')}`;
+export function frameDataUri(frames: Tensor, t: number, normalisation: Normalization = {}): string {
+  return `data:image/png;base64,${rgbToPng(denormalizeFrame(frames, t, normalisation)).toString('base64')}`;
 }

@@ -12,7 +12,7 @@
 import { Tensor } from '../../tensor/tensor';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../data/transforms';
 import { FeatureGrid, cellCentre, cellOfPixel, checkGrid, gridPositions } from './feature-grid';
-import { Normalisation, clipSizes } from './frames-png';
+import { Normalization, clipSizes } from './frames-png';
 
 /** A query given in input pixels: frame t (0-based in the clip), pixel row and column. */
 export interface QueryPoint {
@@ -22,7 +22,7 @@ export interface QueryPoint {
 }
 
 /** Mean RGB of each cell in each frame: [T][cell][channel] flattened. */
-function cellColours(frames: Tensor, grid: FeatureGrid, normalisation: Normalisation): Float64Array {
+function cellColours(frames: Tensor, grid: FeatureGrid, normalisation: Normalization): Float64Array {
   const { frames: count, height, width } = clipSizes('movingQueryPoint', frames);
   const mean = normalisation.mean ?? IMAGENET_MEAN;
   const std = normalisation.std ?? IMAGENET_STD;
@@ -49,7 +49,7 @@ function cellColours(frames: Tensor, grid: FeatureGrid, normalisation: Normalisa
 }
 
 /** The query point of the rule above, on `grid` (the feature grid of the block whose attention is shown). */
-export function movingQueryPoint(frames: Tensor, grid: FeatureGrid, normalisation: Normalisation = {}): QueryPoint {
+export function movingQueryPoint(frames: Tensor, grid: FeatureGrid, normalisation: Normalization = {}): QueryPoint {
   checkGrid('movingQueryPoint', grid);
   const { frames: count, height, width } = clipSizes('movingQueryPoint', frames);
   const cells = gridPositions(grid);

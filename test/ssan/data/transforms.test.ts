@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { Generator } from '../../../src/tensor/random';
 import {
-  centreCropOffset, cropImage, fixedCropOffsets, flipHorizontal, IMAGENET_MEAN, IMAGENET_STD,
+  centerCropOffset, cropImage, fixedCropOffsets, flipHorizontal, IMAGENET_MEAN, IMAGENET_STD,
   multiScaleCropSizes, planClip, resampleBilinear, resizeBilinear, scaleShortSide, transformClip,
   type ClipTransform,
 } from '../../../src/ssan/data/transforms';
@@ -84,10 +84,10 @@ describe('crops and flips', () => {
   });
 
   it('centres as torchvision does, sending halves to the even neighbour like Python round()', () => {
-    expect(centreCropOffset(256, 224)).toBe(16);
-    expect(centreCropOffset(64, 56)).toBe(4);
+    expect(centerCropOffset(256, 224)).toBe(16);
+    expect(centerCropOffset(64, 56)).toBe(4);
     // round(1.5) = 2, round(2.5) = 2, round(4.5) = 4, round(5.5) = 6.
-    expect([5, 7, 11, 13].map((size) => centreCropOffset(size, 2))).toEqual([2, 2, 4, 6]);
+    expect([5, 7, 11, 13].map((size) => centerCropOffset(size, 2))).toEqual([2, 2, 4, 6]);
   });
 
   it('scales the short side as torchvision Resize(int), truncating the long side', () => {

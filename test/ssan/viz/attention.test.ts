@@ -16,7 +16,7 @@ import { SSA } from '../../../src/ssan/models/ssa';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../../../src/ssan/data/transforms';
 import {
   FIGURE_COLORS, attentionBlocks, attentionFigure, attentionFigureSvg, captureAttention, cellCentre, cellOfPixel,
-  denormaliseFrame, movingQueryPoint, spatialTopK, spatioTemporalTopK, topK,
+  denormalizeFrame, movingQueryPoint, spatialTopK, spatioTemporalTopK, topK,
   type AttentionFigureInput, type BlockAttention, type Box, type QueryPoint,
 } from '../../../src/ssan/viz/attention';
 
@@ -194,7 +194,7 @@ describe('cells and the query point', () => {
 
   it('de-normalises frames back to their 8-bit colours', () => {
     const clip = movingSquareClip(3, 40);
-    const frame = denormaliseFrame(clip, 1);
+    const frame = denormalizeFrame(clip, 1);
     expect([frame.width, frame.height]).toEqual([40, 40]);
     expect(Array.from(frame.data.subarray(0, 3))).toEqual(background(1));
     const inSquare = (20 * 40 + 12) * 3;
