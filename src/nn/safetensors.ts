@@ -472,7 +472,8 @@ export function staleTemporaryFiles(dir: string, names: readonly string[]): stri
   return stale;
 }
 
-function processIsRunning(pid: number): boolean {
+/** Whether process `pid` exists (ours or another user's): how a dead writer's leftovers are recognised. */
+export function processIsRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -66,6 +66,23 @@ export class Generator {
     return Math.floor(this.prng() * n);
   }
 
+  /**
+   * Shuffles `items` in place (Fisher-Yates from the end: one randint(i + 1) per position i > 0, in that
+   * order, so a seed always gives the same order) and returns it.
+   */
+  shuffle<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = this.randint(i + 1);
+      [items[i], items[j]] = [items[j], items[i]];
+    }
+    return items;
+  }
+
+  /** 0..n-1 in a random order (shuffle of the identity). */
+  permutation(n: number): number[] {
+    return this.shuffle(Array.from({ length: n }, (_, i) => i));
+  }
+
   getState(): GeneratorState {
     return { seed: this.seedText, prng: this.prng.state() };
   }

@@ -100,14 +100,7 @@ export class ClipLoader {
   /** The record indices of epoch `epoch` in the order they are read. */
   order(epoch: number): number[] {
     const order = this.split.records.map((_, i) => i);
-    if (!this.shuffle) return order;
-    const rng = new Generator(`${this.settings.seed}:${epoch}:order`);
-    // Fisher-Yates, from the end.
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = rng.randint(i + 1);
-      [order[i], order[j]] = [order[j], order[i]];
-    }
-    return order;
+    return this.shuffle ? new Generator(`${this.settings.seed}:${epoch}:order`).shuffle(order) : order;
   }
 
   /**

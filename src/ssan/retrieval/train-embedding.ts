@@ -12,6 +12,8 @@ import { Tensor } from '../../tensor/tensor';
 import { noGrad } from '../../autograd/grad-mode';
 import { Module } from '../../nn/module';
 import { Embedding } from '../../nn/layers/embedding';
+// The batch's feature rows: a lookup of rows by index, which is what embedding does.
+import { embedding } from '../../nn/functional/embedding';
 import { Adam } from '../../optim/adam';
 import { JointEmbedding } from './embedding';
 import { maxMarginRankingLoss } from './loss';
@@ -102,24 +104,6 @@ function checkSet(what: string, set: CaptionedVideos): void {
   });
 }
 
-/** Rows `rows` of a [N, D] float tensor, as a new [rows.length, D] tensor. */
-function gatherRows(features: Tensor, rows: readonly number[]): Tensor {
-  const [, dim] = features.shape;
-  const source = features.data as Float32Array;
-  const out = new Float32Array(rows.length * dim);
-  rows.forEach((row, i) => out.set(source.subarray(row * dim, (row + 1) * dim), i * dim));
-  return new Tensor(out, [rows.length, dim]);
-}
-
-function shuffled(n: number, rng: Generator): number[] {
-  const order = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.randint(i + 1);
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  return order;
-}
-
 export function trainJointEmbedding(train: CaptionedVideos, val: CaptionedVideos, options: JointTrainingOptions = {}): JointTrainingResult {
   checkSet('train', train);
   checkSet('val', val);
@@ -147,14 +131,14 @@ export function trainJointEmbedding(train: CaptionedVideos, val: CaptionedVideos
 
   let metrics = evaluate();
   for (let epoch = 1; epoch <= epochs; epoch++) {
-    const order = shuffled(train.ids.length, rng);
+    const order = rng.permutation(train.ids.length);
     let total = 0;
     let batches = 0;
     // A batch of one has no negative: the last partial batch joins only when it has at least two videos.
     for (let start = 0; start + 1 < order.length; start += batchSize) {
       const rows = order.slice(start, start + batchSize);
       const captions = rows.map((row) => train.captions[row][rng.randint(train.captions[row].length)]);
-      const similarity = model.forward(gatherRows(train.features, rows), captions);
+      const similarity = model.forward(embedding(new Tensor(Int32Array.from(rows), [rows.length]), train.features), captions);
       const loss = maxMarginRankingLoss(similarity, margin);
       optimizer.zeroGrad();
       loss.backward();

@@ -124,14 +124,6 @@ export function resolveSyntheticSettings(options: SyntheticSthOptions, caller = 
   return settings;
 }
 
-function shuffle<T>(items: T[], rng: Generator): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = rng.randint(i + 1);
-    [items[i], items[j]] = [items[j], items[i]];
-  }
-  return items;
-}
-
 /**
  * Every video of both splits with its id. Ids are a random permutation of 1..N, so an id says nothing about
  * the class or the split.
@@ -143,7 +135,7 @@ function planVideos(settings: SyntheticSthSettings): PlannedVideo[] {
       for (let index = 0; index < perClass; index++) videos.push({ split, label, index });
     }
   }
-  const ids = shuffle(videos.map((_, i) => i + 1), new Generator(`synthetic-sth ${settings.seed} ids`));
+  const ids = new Generator(`synthetic-sth ${settings.seed} ids`).shuffle(videos.map((_, i) => i + 1));
   return videos.map((video, i) => ({ ...video, id: String(ids[i]) }));
 }
 
@@ -263,7 +255,7 @@ function writeSet(root: string, settings: SyntheticSthSettings, options: Synthet
 
   for (const split of ['train', 'validation'] as const) {
     const lines = videos.filter((v) => v.split === split).map((v) => `${v.id};${classes[v.label]}\n`);
-    shuffle(lines, new Generator(`synthetic-sth ${settings.seed} ${split} order`));
+    new Generator(`synthetic-sth ${settings.seed} ${split} order`).shuffle(lines);
     fs.writeFileSync(path.join(root, STH_V1_FILES[split]), lines.join(''));
   }
 

@@ -7,6 +7,7 @@
  * run killed mid-generation) is taken over, so a crash never leaves the folder locked for good.
  */
 import fs from 'fs';
+import { processIsRunning } from '../../../nn/safetensors';
 
 /** How often a waiting process looks at the lock again. */
 const POLL_MS = 200;
@@ -15,16 +16,6 @@ const UNREADABLE_GRACE_MS = 10_000;
 
 function sleep(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** The owner's process id while it still runs, undefined when the lock is stale (or already gone). */
@@ -39,7 +30,7 @@ function liveOwner(lockFile: string): number | undefined {
   }
   const pid = Number.parseInt(text, 10);
   if (!Number.isInteger(pid) || pid <= 0) return ageMs < UNREADABLE_GRACE_MS ? -1 : undefined;
-  return isAlive(pid) ? pid : undefined;
+  return processIsRunning(pid) ? pid : undefined;
 }
 
 function tryCreate(lockFile: string): boolean {

@@ -59,22 +59,12 @@ export class CaptionSampler {
     const picks = this.videos.map((video) => {
       const count = video.captions.length;
       const cycle = Math.floor(epoch / count);
-      const order = permutation(count, new Generator(`caption-sampler ${this.seed} ${video.videoId} ${cycle}`));
+      const order = new Generator(`caption-sampler ${this.seed} ${video.videoId} ${cycle}`).permutation(count);
       const captionIndex = order[epoch % count];
       return { videoId: video.videoId, caption: video.captions[captionIndex], captionIndex };
     });
     if (!this.shuffle) return picks;
-    const order = permutation(picks.length, new Generator(`caption-sampler ${this.seed} order ${epoch}`));
+    const order = new Generator(`caption-sampler ${this.seed} order ${epoch}`).permutation(picks.length);
     return order.map((i) => picks[i]);
   }
-}
-
-/** 0..n-1 in a random order (Fisher-Yates). */
-function permutation(n: number, rng: Generator): number[] {
-  const items = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = rng.randint(i + 1);
-    [items[i], items[j]] = [items[j], items[i]];
-  }
-  return items;
 }
