@@ -192,6 +192,16 @@ export function addConvFunctions(module: ModuleBuilder, gemm: GemmFunctions, im2
       sampleColumn(b.blockScratch, s, b), bytes(b.width), at.output(source), bytes(s.cols),
       get(s.groupOutChannels), get(s.cols)));
 
+  /**
+   * One pair's product over its input image's columns: pointwise, the image itself is the column
+   * matrix; otherwise im2col writes it into the columns buffer first.
+   */
+  const overColumns = (p: PassParams, at: PairAddresses, s: Sizes, product: (columns: Code) => Code): Code =>
+    ifThen(get(s.pointwise), [product(at.image(p.one))], [
+      call(im2col.im2col, get(p.descriptor), at.image(p.one), get(p.columns)),
+      product(get(p.columns)),
+    ]);
+
   // (one, two, out) = (x, w, y). y = W_g (og x rows) · columns (rows x cols).
   const convForward = pass('convForward', 'dealt', (p, at, s) => {
     const product = (columns: Code) => call(gemm.gemm,
@@ -200,12 +210,7 @@ export function addConvFunctions(module: ModuleBuilder, gemm: GemmFunctions, im2
       columns, bytes(s.cols), c32(F32),
       at.output(p.out), bytes(s.cols), c32(0),
       ...buffers(p));
-    return [
-      ifThen(get(s.pointwise), [product(at.image(p.one))], [
-        call(im2col.im2col, get(p.descriptor), at.image(p.one), get(p.columns)),
-        product(get(p.columns)),
-      ]),
-    ];
+    return [overColumns(p, at, s, product)];
   }, (p, at, s, b) => [
     ...blockIm2col(p, at, s, b),
     // block scratch (og x width) = W_g (og x rows) · columns (rows x width), then each sample's slice to y.
@@ -262,12 +267,7 @@ export function addConvFunctions(module: ModuleBuilder, gemm: GemmFunctions, im2
       columns, c32(F32), bytes(s.cols),
       at.weight(p.out), bytes(s.rows), c32(1),
       ...buffers(p));
-    return [
-      ifThen(get(s.pointwise), [product(at.image(p.one))], [
-        call(im2col.im2col, get(p.descriptor), at.image(p.one), get(p.columns)),
-        product(get(p.columns)),
-      ]),
-    ];
+    return [overColumns(p, at, s, product)];
   }, (p, at, s, b) => [
     gatherOutputs(p.two, at, s, b),
     ...blockIm2col(p, at, s, b),
