@@ -22,9 +22,15 @@ import {
 import { BinaryArgs, binary } from './kernels/binary';
 import { AddIntoArgs, ReluArgs, ReluBackwardArgs, addInto, relu, reluBackward } from './kernels/elementwise';
 import { AdamUpdateArgs, SgdUpdateArgs, adamUpdate, sgdUpdate } from './kernels/optimizer';
-import { BatchNormBackwardArgs, BatchNormForwardArgs, batchNormBackward, batchNormForward } from './kernels/batchnorm';
+import {
+  BatchNormBackwardArgs, BatchNormForwardArgs, BatchNormParamGradsArgs, BatchNormRunningStatsArgs,
+  batchNormBackward, batchNormForward, batchNormParamGrads, batchNormRunningStats,
+} from './kernels/batchnorm';
 import { AddReluArgs, addRelu } from './kernels/residual';
-import { MaxPool2dArgs, MaxPool2dBackwardArgs, maxPool2d, maxPool2dBackward } from './kernels/pooling';
+import {
+  AvgPool2dArgs, AvgPool2dBackwardArgs, MaxPool2dArgs, MaxPool2dBackwardArgs,
+  avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward,
+} from './kernels/pooling';
 import {
   ClampArgs, ClampBackwardArgs, UnaryArgs, UnaryBackwardArgs, clamp, clampBackward, unary, unaryBackward,
 } from './kernels/unary';
@@ -32,6 +38,10 @@ import { ArgReduceArgs, ReduceArgs, ReduceBackwardArgs, argReduce, reduce, reduc
 import { SoftmaxArgs, SoftmaxBackwardArgs, softmax, softmaxBackward } from './kernels/softmax';
 import { StridedCopyArgs, stridedCopy } from './kernels/strided';
 import { RegionCopy, copyRegion } from './kernels/region';
+import { ChannelBiasArgs, ChannelBiasBackwardArgs, channelBias, channelBiasBackward } from './kernels/bias';
+import { CrossEntropyArgs, CrossEntropyBackwardArgs, crossEntropy, crossEntropyBackward } from './kernels/loss';
+import { EmbeddingArgs, EmbeddingBackwardArgs, embedding, embeddingBackward } from './kernels/embedding';
+import { GruCellArgs, GruCellBackwardArgs, gruCell, gruCellBackward } from './kernels/gru';
 import { cpuBackend } from './backends/cpu';
 import { gpuBackend } from './backends/gpu';
 
@@ -50,9 +60,13 @@ export interface KernelTable {
   adamUpdate(args: AdamUpdateArgs): void;
   batchNormForward(args: BatchNormForwardArgs): void;
   batchNormBackward(args: BatchNormBackwardArgs): void;
+  batchNormRunningStats(args: BatchNormRunningStatsArgs): void;
+  batchNormParamGrads(args: BatchNormParamGradsArgs): void;
   addRelu(args: AddReluArgs): void;
   maxPool2d(args: MaxPool2dArgs): void;
   maxPool2dBackward(args: MaxPool2dBackwardArgs): void;
+  avgPool2d(args: AvgPool2dArgs): void;
+  avgPool2dBackward(args: AvgPool2dBackwardArgs): void;
   unary(args: UnaryArgs): void;
   unaryBackward(args: UnaryBackwardArgs): void;
   clamp(args: ClampArgs): void;
@@ -64,6 +78,14 @@ export interface KernelTable {
   softmaxBackward(args: SoftmaxBackwardArgs): void;
   stridedCopy(args: StridedCopyArgs): void;
   copyRegion(args: RegionCopy): void;
+  channelBias(args: ChannelBiasArgs): void;
+  channelBiasBackward(args: ChannelBiasBackwardArgs): void;
+  crossEntropy(args: CrossEntropyArgs): void;
+  crossEntropyBackward(args: CrossEntropyBackwardArgs): void;
+  embedding(args: EmbeddingArgs): void;
+  embeddingBackward(args: EmbeddingBackwardArgs): void;
+  gruCell(args: GruCellArgs): void;
+  gruCellBackward(args: GruCellBackwardArgs): void;
 }
 
 export type KernelName = keyof KernelTable;
@@ -88,10 +110,15 @@ export const KERNEL_GRADIENTS: Record<KernelName, { op: string; backward: Kernel
   adamUpdate: { op: 'optim.Adam, optim.AdamW step', backward: [] },
   batchNormForward: { op: 'batchNorm (with or without a fused ReLU)', backward: ['batchNormBackward'] },
   batchNormBackward: { op: 'batchNorm (input, weight and bias gradients)', backward: 'is-gradient' },
+  // A side effect of the training forward on buffers, which no backward pass differentiates.
+  batchNormRunningStats: { op: 'batchNorm (running statistics update, training)', backward: [] },
+  batchNormParamGrads: { op: 'batchNorm (weight and bias gradients from the backward sums)', backward: 'is-gradient' },
   // Its gradient is ReLU's, masked by the output, for both operands.
   addRelu: { op: 'addRelu (residual add + ReLU)', backward: ['reluBackward'] },
   maxPool2d: { op: 'maxPool2d', backward: ['maxPool2dBackward'] },
   maxPool2dBackward: { op: 'maxPool2d (input gradient)', backward: 'is-gradient' },
+  avgPool2d: { op: 'avgPool2d, adaptiveAvgPool2d', backward: ['avgPool2dBackward'] },
+  avgPool2dBackward: { op: 'avgPool2d, adaptiveAvgPool2d (input gradient)', backward: 'is-gradient' },
   unary: { op: 'neg, exp, log, sqrt, abs, sigmoid, tanh', backward: ['unaryBackward'] },
   unaryBackward: { op: 'neg, exp, log, sqrt, abs, sigmoid, tanh (input gradient)', backward: 'is-gradient' },
   clamp: { op: 'clamp', backward: ['clampBackward'] },
@@ -105,6 +132,18 @@ export const KERNEL_GRADIENTS: Record<KernelName, { op: string; backward: Kernel
   // permute's gradient is the inverse permute; expand's is a sum over the expanded dims.
   stridedCopy: { op: 'permute, transpose, expand; matmul batch broadcasting', backward: ['stridedCopy', 'reduce'] },
   copyRegion: { op: 'slice, cat, pad (and their gradients)', backward: ['copyRegion'] },
+  // The bias's gradient is the per-channel sum: channelBiasBackward for conv; linear's stays a reduce over
+  // rows, which adds in the gradient's dtype (channelBiasBackward's JS-number sum would round differently).
+  channelBias: { op: 'conv2d, conv3d, linear (bias)', backward: ['channelBiasBackward', 'reduce'] },
+  channelBiasBackward: { op: 'conv2d, conv3d (bias gradient)', backward: 'is-gradient' },
+  // The forward reads softmax's log output; the backward gives the logits' gradient directly.
+  crossEntropy: { op: 'crossEntropy', backward: ['crossEntropyBackward'] },
+  crossEntropyBackward: { op: 'crossEntropy (logits gradient)', backward: 'is-gradient' },
+  embedding: { op: 'embedding', backward: ['embeddingBackward'] },
+  embeddingBackward: { op: 'embedding (weight gradient)', backward: 'is-gradient' },
+  // The step's backward also runs gemm (dgh W_hh), listed under gemm's own op.
+  gruCell: { op: 'nn.GRU (one step of the recurrence)', backward: ['gruCellBackward'] },
+  gruCellBackward: { op: 'nn.GRU (one step back through time)', backward: 'is-gradient' },
 };
 
 /**
@@ -114,6 +153,9 @@ export const KERNEL_GRADIENTS: Record<KernelName, { op: string; backward: Kernel
 const REFERENCE_ONLY: ReadonlySet<KernelName> = new Set<KernelName>([
   'unary', 'unaryBackward', 'clamp', 'clampBackward', 'reduce', 'reduceBackward', 'argReduce',
   'softmax', 'softmaxBackward', 'stridedCopy', 'copyRegion',
+  'batchNormRunningStats', 'batchNormParamGrads', 'avgPool2d', 'avgPool2dBackward',
+  'channelBias', 'channelBiasBackward', 'crossEntropy', 'crossEntropyBackward',
+  'embedding', 'embeddingBackward', 'gruCell', 'gruCellBackward',
 ]);
 
 export type BackendName = 'ts' | 'cpu' | 'gpu';
@@ -143,7 +185,9 @@ const reference: Backend = {
     binary, relu, reluBackward, addInto, sgdUpdate, adamUpdate,
     batchNormForward, batchNormBackward, addRelu, maxPool2d, maxPool2dBackward,
     unary, unaryBackward, clamp, clampBackward, reduce, reduceBackward, argReduce, softmax, softmaxBackward,
-    stridedCopy, copyRegion,
+    stridedCopy, copyRegion, batchNormRunningStats, batchNormParamGrads, avgPool2d, avgPool2dBackward,
+    channelBias, channelBiasBackward, crossEntropy, crossEntropyBackward, embedding, embeddingBackward,
+    gruCell, gruCellBackward,
   },
 };
 

@@ -1,6 +1,7 @@
 /** Activations and dropout. */
 import { Tensor } from '../../tensor/tensor';
 import { defaultGenerator } from '../../tensor/random';
+import { kernel } from '../../tensor/registry';
 import { Function, applyFunction } from '../../autograd/function';
 import { empty } from '../../autograd/ops/util';
 export { relu, sigmoid, tanh } from '../../autograd/ops/unary';
@@ -18,7 +19,7 @@ class Dropout extends Function<[Tensor]> {
     for (let i = 0; i < mask.data.length; i++) mask.data[i] = defaultGenerator.random() < keep ? scale : 0;
     this.saveForBackward(mask);
     const out = empty(x.shape, x.dtype);
-    for (let i = 0; i < out.data.length; i++) out.data[i] = x.data[i] * mask.data[i];
+    kernel('binary', x.dtype)({ op: 'mul', a: x.data, aShape: x.shape, b: mask.data, bShape: mask.shape, outShape: x.shape, out: out.data });
     return out;
   }
 

@@ -71,11 +71,12 @@ class BatchNorm extends Function<[Tensor, Stats, Tensor | null, Tensor | null]> 
   }
 
   private updateRunning(mean: Float64Array, squares: Float64Array, count: number): void {
-    const m = this.momentum;
     const rm = this.running.mean, rv = this.running.var;
-    if (rm) for (let ch = 0; ch < mean.length; ch++) rm.data[ch] = (1 - m) * rm.data[ch] + m * mean[ch];
-    // PyTorch normalises with the biased variance but tracks the unbiased one.
-    if (rv) for (let ch = 0; ch < mean.length; ch++) rv.data[ch] = (1 - m) * rv.data[ch] + m * (squares[ch] / (count - 1));
+    // A reference-only kernel: the dtype only names which implementation to ask for.
+    const dtype = (rm ?? rv)?.dtype ?? 'float64';
+    kernel('batchNormRunningStats', dtype)({
+      mean, squares, count, momentum: this.momentum, runningMean: rm ? rm.data : null, runningVar: rv ? rv.data : null,
+    });
   }
 
   private runningStats(): Stats {
@@ -98,14 +99,10 @@ class BatchNorm extends Function<[Tensor, Stats, Tensor | null, Tensor | null]> 
       ...L, g: g.data, x: x.data, y: y ? y.data : null, mean, invStd,
       weight: weight ? weight.data : null, training: this.training, sums, gx: gx ? gx.data : null,
     });
-    let gw: Tensor | null = null, gb: Tensor | null = null;
-    if (needW && weight && sums) {
-      gw = empty(weight.shape, weight.dtype);
-      for (let ch = 0; ch < L.c; ch++) gw.data[ch] = sums.gx[ch] * invStd[ch];
-    }
-    if (needB && sums) {
-      gb = empty([L.c], x.dtype);
-      gb.data.set(sums.g);
+    const gw = needW && weight && sums ? empty(weight.shape, weight.dtype) : null;
+    const gb = needB && sums ? empty([L.c], x.dtype) : null;
+    if (sums && (gw || gb)) {
+      kernel('batchNormParamGrads', x.dtype)({ sums, invStd, gw: gw ? gw.data : null, gb: gb ? gb.data : null });
     }
     return [gx, gw, gb];
   }

@@ -3,7 +3,6 @@
  * (depth, height, width), by the active backend's convolution kernels; conv2d feeds it a depth of 1.
  */
 import { Tensor } from '../../tensor/tensor';
-import { TypedArray } from '../../tensor/dtype';
 import { IntOrTuple, expandTuple, formatShape } from '../../tensor/shape';
 import { ColumnGeometry, Triple, columnCount } from '../../tensor/kernels/im2col';
 import { ConvShape } from '../../tensor/kernels/conv';
@@ -60,7 +59,8 @@ class Convolution extends Function<[Tensor | null, Tensor | null]> {
     const shape = this.shape();
     const y = empty([shape.batch, shape.outChannels, ...this.params.output], x.dtype);
     kernel('convForward', x.dtype)({ ...shape, x: x.data, w: w.data, y: y.data });
-    if (b) addBias(y.data, b.data, shape.batch, shape.outChannels, columnCount(shape.geometry));
+    const volume = columnCount(shape.geometry);
+    if (b) kernel('channelBias', x.dtype)({ out: y.data, bias: b.data, n: shape.batch, c: shape.outChannels, volume });
     // The input gradient needs only the weight, the weight gradient only the input.
     const [needX, needW] = this.needsInputGrad;
     this.saveForBackward(needW ? x : null, needX ? w : null);
@@ -81,34 +81,14 @@ class Convolution extends Function<[Tensor | null, Tensor | null]> {
       gw = empty(this.weightShape, grad.dtype);
       kernel('convBackwardFilter', grad.dtype)({ ...shape, x: x.data, gy: grad.data, gw: gw.data });
     }
-    const gb = needB ? sumBias(grad, shape.batch, shape.outChannels, columnCount(shape.geometry)) : null;
+    let gb: Tensor | null = null;
+    if (needB) {
+      gb = empty([shape.outChannels], grad.dtype);
+      const volume = columnCount(shape.geometry);
+      kernel('channelBiasBackward', grad.dtype)({ g: grad.data, gb: gb.data, n: shape.batch, c: shape.outChannels, volume });
+    }
     return [gx, gw, gb];
   }
-}
-
-function addBias(out: TypedArray, bias: ArrayLike<number>, N: number, O: number, volume: number): void {
-  for (let n = 0; n < N; n++) {
-    for (let o = 0; o < O; o++) {
-      const v = bias[o];
-      const start = (n * O + o) * volume;
-      for (let i = start; i < start + volume; i++) out[i] += v;
-    }
-  }
-}
-
-function sumBias(grad: Tensor, N: number, O: number, volume: number): Tensor {
-  const gb = empty([O], grad.dtype);
-  const g = grad.data;
-  for (let o = 0; o < O; o++) {
-    // Accumulate in a JS number so float32 gradients do not round at every step.
-    let acc = 0;
-    for (let n = 0; n < N; n++) {
-      const start = (n * O + o) * volume;
-      for (let i = start; i < start + volume; i++) acc += g[i];
-    }
-    gb.data[o] = acc;
-  }
-  return gb;
 }
 
 const DIM_NAMES = ['depth', 'height', 'width'];

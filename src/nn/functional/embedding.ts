@@ -1,6 +1,7 @@
 /** Looking up rows of a table by index, as torch.nn.functional.embedding. */
 import { Tensor } from '../../tensor/tensor';
 import { formatShape } from '../../tensor/shape';
+import { kernel } from '../../tensor/registry';
 import { Function, applyFunction } from '../../autograd/function';
 import { assertFloat, assertTensor, empty } from '../../autograd/ops/util';
 
@@ -22,7 +23,7 @@ class Embedding extends Function<[Int32Array]> {
     const dim = weight.shape[1];
     const rows = index.data;
     const out = empty([...index.shape, dim], weight.dtype);
-    for (let i = 0; i < rows.length; i++) out.data.set(weight.data.subarray(rows[i] * dim, (rows[i] + 1) * dim), i * dim);
+    kernel('embedding', weight.dtype)({ weight: weight.data, indices: rows, dim, out: out.data });
     // Backward needs only the indices: a copy, so that a later change to the index tensor cannot reach it.
     if (this.needsInputGrad[1]) this.saveForBackward(Int32Array.from(rows));
     return out;
@@ -33,11 +34,7 @@ class Embedding extends Function<[Int32Array]> {
     const dim = g.shape[g.ndim - 1];
     const gw = empty([this.weightRows, dim], g.dtype);
     // A row looked up several times gets the sum of the gradients of all its lookups.
-    for (let i = 0; i < indices.length; i++) {
-      const row = indices[i];
-      if (row === this.paddingIdx) continue;
-      for (let j = 0; j < dim; j++) gw.data[row * dim + j] += g.data[i * dim + j];
-    }
+    kernel('embeddingBackward', g.dtype)({ g: g.data, indices, dim, paddingIdx: this.paddingIdx, gw: gw.data });
     return [null, gw];
   }
 }

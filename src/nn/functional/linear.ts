@@ -12,7 +12,8 @@ class Linear extends Function<[Tensor, Tensor]> {
     const out = empty([...x.shape.slice(0, -1), outF], x.dtype);
     // W is stored [out, in]: multiply by its transpose in place, no copy.
     kernel('gemm', x.dtype)({ transA: false, transB: true, m: rows, n: outF, k: inF, a: x.data, b: w.data, c: out.data });
-    if (b) for (let r = 0; r < rows; r++) for (let j = 0; j < outF; j++) out.data[r * outF + j] += b.data[j];
+    // [rows, outF] is [n = rows, c = outF, volume = 1] to the per-channel bias kernel.
+    if (b) kernel('channelBias', x.dtype)({ out: out.data, bias: b.data, n: rows, c: outF, volume: 1 });
     this.saveForBackward(x, w);
     return out;
   }
@@ -33,6 +34,8 @@ class Linear extends Function<[Tensor, Tensor]> {
     }
     if (needB) {
       gb = empty([outF], g.dtype);
+      // Not channelBiasBackward: that one sums in a JS number, this sum adds into gb's own dtype row by
+      // row (reduce over dim 0), so a float32 gradient would change in its last bits.
       kernel('reduce', g.dtype)({ op: 'sum', x: g.data, shape: [rows, outF], dims: [0], out: gb.data });
     }
     return [gx, gw, gb];

@@ -16,6 +16,7 @@
 import { Tensor } from '../../tensor/tensor';
 import { DimSplit, formatShape, shapesEqual, splitAtDim } from '../../tensor/shape';
 import { kernel } from '../../tensor/registry';
+import type { CrossEntropyLayout } from '../../tensor/kernels/loss';
 import { Function, applyFunction } from '../../autograd/function';
 import { assertFloat, assertTensor, empty } from '../../autograd/ops/util';
 
@@ -49,46 +50,21 @@ class CrossEntropy extends Function<[Tensor, Tensor]> {
   }
 
   forward(logits: Tensor, target: Tensor): Tensor {
-    const { outer, size: classes, inner } = this.split;
-    const { smoothing, ignoreIndex, weight } = this.settings;
     const logp = empty(logits.shape, logits.dtype);
     kernel('softmax', logits.dtype)({ x: logits.data, y: logp.data, ...this.split, log: true });
-    const losses = new Float64Array(target.numel());
-    let totalWeight = 0;
-    for (let o = 0; o < outer; o++) {
-      for (let k = 0; k < inner; k++) {
-        const i = o * inner + k;
-        const t = target.data[i];
-        if (t === ignoreIndex) continue;
-        const base = o * classes * inner + k;
-        const wt = weight ? weight[t] : 1;
-        totalWeight += wt;
-        let loss = -wt * logp.data[base + t * inner];
-        if (smoothing > 0) {
-          let smooth = 0;
-          for (let c = 0; c < classes; c++) smooth -= (weight ? weight[c] : 1) * logp.data[base + c * inner];
-          loss = (1 - smoothing) * loss + (smoothing * smooth) / classes;
-        }
-        losses[i] = loss;
-      }
-    }
-    this.totalWeight = totalWeight;
+    const out = empty(this.settings.reduction === 'none' ? target.shape : [], logits.dtype);
+    const totalWeight = new Float64Array(1);
+    kernel('crossEntropy', logits.dtype)({ ...this.layout(logp, target), out: out.data, totalWeight });
+    this.totalWeight = totalWeight[0];
     this.saveForBackward(logp, target);
-    return this.reduce(losses, target.shape, logits);
+    return out;
   }
 
-  private reduce(losses: Float64Array, targetShape: readonly number[], logits: Tensor): Tensor {
-    const { reduction } = this.settings;
-    if (reduction === 'none') {
-      const out = empty(targetShape, logits.dtype);
-      out.data.set(losses);
-      return out;
-    }
-    let sum = 0;
-    for (let i = 0; i < losses.length; i++) sum += losses[i];
-    const out = empty([], logits.dtype);
-    out.data[0] = reduction === 'sum' ? sum : sum / this.totalWeight;
-    return out;
+  /** The kernels' view of this loss. */
+  private layout(logp: Tensor, target: Tensor): CrossEntropyLayout {
+    const { outer, size: classes, inner } = this.split;
+    const { smoothing, reduction, ignoreIndex, weight } = this.settings;
+    return { logp: logp.data, target: target.data, outer, classes, inner, smoothing, ignoreIndex, weight, reduction };
   }
 
   /**
@@ -101,32 +77,8 @@ class CrossEntropy extends Function<[Tensor, Tensor]> {
   backward(g: Tensor): (Tensor | null)[] {
     const [logp, target] = this.saved;
     if (!this.needsInputGrad[0]) return [null, null];
-    const { outer, size: classes, inner } = this.split;
-    const { smoothing, reduction, ignoreIndex, weight } = this.settings;
-    let weightSum = classes;
-    if (weight) {
-      weightSum = 0;
-      for (let c = 0; c < classes; c++) weightSum += weight[c];
-    }
-    const perElement = reduction === 'none';
-    const shared = reduction === 'mean' ? g.data[0] / this.totalWeight : g.data[0];
     const gz = empty(logp.shape, logp.dtype);
-    for (let o = 0; o < outer; o++) {
-      for (let k = 0; k < inner; k++) {
-        const i = o * inner + k;
-        const t = target.data[i];
-        if (t === ignoreIndex) continue; // the gradient stays 0
-        const base = o * classes * inner + k;
-        const scale = perElement ? g.data[i] : shared;
-        const wt = weight ? weight[t] : 1;
-        const mass = (1 - smoothing) * wt + (smoothing * weightSum) / classes;
-        for (let c = 0; c < classes; c++) {
-          const q = (smoothing * (weight ? weight[c] : 1)) / classes;
-          gz.data[base + c * inner] = scale * (mass * Math.exp(logp.data[base + c * inner]) - q);
-        }
-        gz.data[base + t * inner] -= scale * (1 - smoothing) * wt;
-      }
-    }
+    kernel('crossEntropyBackward', logp.dtype)({ ...this.layout(logp, target), g: g.data, totalWeight: this.totalWeight, gz: gz.data });
     return [gz, null];
   }
 }

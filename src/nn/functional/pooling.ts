@@ -1,9 +1,7 @@
 /** 2-D pooling, as torch.nn.functional.max_pool2d, avg_pool2d and adaptive_avg_pool2d. */
 import { Tensor } from '../../tensor/tensor';
 import { IntOrTuple, expandTuple, formatShape, numel } from '../../tensor/shape';
-import {
-  AverageRule, PlaneSizes, PoolAxis, Windows, adaptiveWindows, avgPool2d as avgKernel, avgPool2dBackward, avgWindows,
-} from '../../tensor/kernels/pooling';
+import { AverageRule, PlaneSizes, PoolAxis, Windows, adaptiveWindows, avgWindows } from '../../tensor/kernels/pooling';
 import { kernel } from '../../tensor/registry';
 import { Function, applyFunction } from '../../autograd/function';
 import { assertFloat, assertTensor, empty } from '../../autograd/ops/util';
@@ -148,13 +146,15 @@ class AvgPool2d extends Function<[]> {
   forward(x: Tensor): Tensor {
     this.inputShape = x.shape;
     const out = empty(this.outShape, x.dtype);
-    avgKernel(x.data, this.sizes, this.rows, this.columns, this.rule, out.data);
+    const { sizes, rows, columns, rule } = this;
+    kernel('avgPool2d', x.dtype)({ ...sizes, x: x.data, rows, columns, rule, out: out.data });
     return out;
   }
 
   backward(g: Tensor): Tensor[] {
     const gx = empty(this.inputShape, g.dtype);
-    avgPool2dBackward(g.data, this.sizes, this.rows, this.columns, this.rule, gx.data);
+    const { sizes, rows, columns, rule } = this;
+    kernel('avgPool2dBackward', g.dtype)({ ...sizes, grad: g.data, rows, columns, rule, gx: gx.data });
     return [gx];
   }
 }

@@ -51,10 +51,6 @@ export interface GRUOptions {
   bidirectional?: boolean;
 }
 
-function sigmoid(v: number): number {
-  return 1 / (1 + Math.exp(-v));
-}
-
 /**
  * The recurrence of one layer and direction: from the hoisted input projection xProj [L, N, 3H] (b_ih
  * included), the initial state h0 [N, H], W_hh [3H, H] and b_hh [3H] (or null), every state [L, N, H],
@@ -76,27 +72,16 @@ class GRURecurrence extends Function<[Tensor, Tensor, Tensor, Tensor, Tensor]> {
     const gh = empty([N, G], dtype).data;
     const x = xProj.data, o = out.data, gs = gates.data, hs = hn.data, w = wHh.data;
     const b = bHh ? bHh.data : null;
-    const gemm = kernel('gemm', dtype);
+    const gemm = kernel('gemm', dtype), cell = kernel('gruCell', dtype);
     let prev = h0.data;
     let prevOffset = 0;
     for (let s = 0; s < L; s++) {
       const t = this.reverse ? L - 1 - s : s;
       // gh = h Wᵀ_hh: [N, H] x [H, 3H].
       gemm({ transA: false, transB: true, m: N, n: G, k: H, a: prev, aOffset: prevOffset, b: w, c: gh });
-      for (let i = 0; i < N; i++) {
-        const row3 = (t * N + i) * G, rowH = (t * N + i) * H, ghRow = i * G, prevRow = prevOffset + i * H;
-        for (let j = 0; j < H; j++) {
-          const r = sigmoid(x[row3 + j] + gh[ghRow + j] + (b ? b[j] : 0));
-          const z = sigmoid(x[row3 + H + j] + gh[ghRow + H + j] + (b ? b[H + j] : 0));
-          const hnj = gh[ghRow + 2 * H + j] + (b ? b[2 * H + j] : 0);
-          const n = Math.tanh(x[row3 + 2 * H + j] + r * hnj);
-          o[rowH + j] = (1 - z) * n + z * prev[prevRow + j];
-          gs[row3 + j] = r;
-          gs[row3 + H + j] = z;
-          gs[row3 + 2 * H + j] = n;
-          hs[rowH + j] = hnj;
-        }
-      }
+      cell({
+        n: N, h: H, x, xOffset: t * N * G, gh, bias: b, prev, prevOffset, out: o, outOffset: t * N * H, gates: gs, hn: hs,
+      });
       prev = o;
       prevOffset = t * N * H;
     }
@@ -110,7 +95,7 @@ class GRURecurrence extends Function<[Tensor, Tensor, Tensor, Tensor, Tensor]> {
     const [L, N, H] = out.shape;
     const G = 3 * H, NH = N * H;
     const dtype = g.dtype;
-    const gemm = kernel('gemm', dtype);
+    const gemm = kernel('gemm', dtype), cellBackward = kernel('gruCellBackward', dtype);
     // dA: the gradient of the gates' pre-activations from the input side [dr, dz, dn] (= d xProj);
     // dGh: from the hidden side [dr, dz, r ⊙ dn] (= d (W_hh h + b_hh)), both per time step.
     const dA = empty([L, N, G], dtype);
@@ -123,24 +108,9 @@ class GRURecurrence extends Function<[Tensor, Tensor, Tensor, Tensor, Tensor]> {
       const t = this.reverse ? L - 1 - s : s;
       const prev = s === 0 ? h0d : o;
       const prevOffset = s === 0 ? 0 : (this.reverse ? t + 1 : t - 1) * NH;
-      for (let i = 0; i < N; i++) {
-        const row3 = (t * N + i) * G, rowH = (t * N + i) * H;
-        for (let j = 0; j < H; j++) {
-          const k = i * H + j;
-          const d = dh[k] + gd[rowH + j];
-          const r = gs[row3 + j], z = gs[row3 + H + j], n = gs[row3 + 2 * H + j];
-          const dn = d * (1 - z) * (1 - n * n);
-          const dz = d * (prev[prevOffset + k] - n) * z * (1 - z);
-          const dr = dn * hs[rowH + j] * r * (1 - r);
-          da[row3 + j] = dr;
-          da[row3 + H + j] = dz;
-          da[row3 + 2 * H + j] = dn;
-          dgh[row3 + j] = dr;
-          dgh[row3 + H + j] = dz;
-          dgh[row3 + 2 * H + j] = dn * r;
-          dPrev[k] = d * z;
-        }
-      }
+      cellBackward({
+        n: N, h: H, dh, g: gd, gates: gs, hn: hs, xOffset: t * N * G, outOffset: t * NH, prev, prevOffset, da, dgh, dPrev,
+      });
       // The state also reached this step's gates through W_hh: dPrev += dGh[t] W_hh ([N, 3H] x [3H, H]).
       gemm({ transA: false, transB: false, m: N, n: H, k: G, a: dgh, aOffset: t * N * G, b: wHh.data, c: dPrev, accumulate: true });
       [dh, dPrev] = [dPrev, dh];

@@ -60,6 +60,33 @@ export interface BatchNormBackwardArgs extends ChannelLayout {
   gx: TypedArray | null;
 }
 
+/**
+ * The running statistics' update after a training forward, per channel:
+ * running = (1 - momentum) * running + momentum * batch, the variance tracked unbiased
+ * (squares / (count - 1)) although the forward normalised with the biased one, as PyTorch.
+ */
+export interface BatchNormRunningStatsArgs {
+  /** The forward's batch mean and Σ (x - mean)², per channel. */
+  mean: Float64Array;
+  squares: Float64Array;
+  /** Values per channel in the batch (n * s); the caller skips an empty batch. */
+  count: number;
+  momentum: number;
+  /** Read and written, each when given. */
+  runningMean: TypedArray | null;
+  runningVar: TypedArray | null;
+}
+
+/** The affine parameters' gradients from the backward's per-channel sums (BatchNormBackwardArgs.sums). */
+export interface BatchNormParamGradsArgs {
+  sums: { g: Float64Array; gx: Float64Array };
+  invStd: Float64Array;
+  /** Written when given: the weight's gradient, Σg·(x - mean) · invStd. */
+  gw: TypedArray | null;
+  /** Written when given: the bias's gradient, Σg. */
+  gb: TypedArray | null;
+}
+
 /*
  * The run sums below keep four partial sums: one accumulator would make every add wait for the one
  * before it (a 4-cycle latency chain), which roughly halves the speed of these memory-bound passes.
@@ -204,4 +231,14 @@ export function batchNormBackward(args: BatchNormBackwardArgs): void {
       for (let j = base; j < base + s; j++) gx[j] = a * (g[j] - b - (x[j] - m) * k);
     }
   }
+}
+
+export function batchNormRunningStats({ mean, squares, count, momentum: m, runningMean: rm, runningVar: rv }: BatchNormRunningStatsArgs): void {
+  if (rm) for (let ch = 0; ch < mean.length; ch++) rm[ch] = (1 - m) * rm[ch] + m * mean[ch];
+  if (rv) for (let ch = 0; ch < mean.length; ch++) rv[ch] = (1 - m) * rv[ch] + m * (squares[ch] / (count - 1));
+}
+
+export function batchNormParamGrads({ sums, invStd, gw, gb }: BatchNormParamGradsArgs): void {
+  if (gw) for (let ch = 0; ch < invStd.length; ch++) gw[ch] = sums.gx[ch] * invStd[ch];
+  if (gb) gb.set(sums.g);
 }

@@ -187,12 +187,35 @@ function divisorOf(rule: AverageRule, rows: Windows, columns: Windows, oh: numbe
   return (rows.hi[oh] - rows.lo[oh]) * (columns.hi[ow] - columns.lo[ow]);
 }
 
+/**
+ * The arguments of average pooling (adaptive pooling too) over `planes` contiguous [inH, inW] planes:
+ * the windows of each dim are given (avgWindows or adaptiveWindows), with the rule for the divisor.
+ */
+export interface AvgPool2dArgs extends PlaneSizes {
+  x: ArrayLike<number>;
+  rows: Windows;
+  columns: Windows;
+  rule: AverageRule;
+  /** Written: [planes, rows.lo.length, columns.lo.length], each window's average. */
+  out: TypedArray;
+}
+
+/** The arguments of average pooling's backward: `gx` receives each output gradient spread over its window. */
+export interface AvgPool2dBackwardArgs extends PlaneSizes {
+  /** The output's gradient, [planes, outH * outW]. */
+  grad: ArrayLike<number>;
+  rows: Windows;
+  columns: Windows;
+  rule: AverageRule;
+  /** Added into: [planes, inH * inW], zeros from the caller. */
+  gx: TypedArray;
+}
+
 /** Average pooling (adaptive pooling too, with its windows). A window holding no input element gives 0. */
-export function avgPool2d(
-  src: ArrayLike<number>, sizes: PlaneSizes, rows: Windows, columns: Windows, rule: AverageRule, out: TypedArray,
-): void {
-  const inW = sizes.inW;
-  forEachWindow(sizes, rows, columns, (o, base, oh, ow) => {
+export function avgPool2d(args: AvgPool2dArgs): void {
+  const { x: src, rows, columns, rule, out } = args;
+  const inW = args.inW;
+  forEachWindow(args, rows, columns, (o, base, oh, ow) => {
     const h0 = rows.lo[oh], h1 = rows.hi[oh], w0 = columns.lo[ow], w1 = columns.hi[ow];
     if (h0 >= h1 || w0 >= w1) {
       out[o] = 0;
@@ -208,11 +231,10 @@ export function avgPool2d(
 }
 
 /** Spreads each output gradient evenly (by the forward divisor) over its window; adds into `gx`. */
-export function avgPool2dBackward(
-  grad: ArrayLike<number>, sizes: PlaneSizes, rows: Windows, columns: Windows, rule: AverageRule, gx: TypedArray,
-): void {
-  const inW = sizes.inW;
-  forEachWindow(sizes, rows, columns, (o, base, oh, ow) => {
+export function avgPool2dBackward(args: AvgPool2dBackwardArgs): void {
+  const { grad, rows, columns, rule, gx } = args;
+  const inW = args.inW;
+  forEachWindow(args, rows, columns, (o, base, oh, ow) => {
     const h0 = rows.lo[oh], h1 = rows.hi[oh], w0 = columns.lo[ow], w1 = columns.hi[ow];
     if (h0 >= h1 || w0 >= w1) return;
     const share = grad[o] / divisorOf(rule, rows, columns, oh, ow);
