@@ -78,9 +78,9 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
 /** Variance with Bessel's correction by default (correction = 1), as torch.var. */
 export function variance(x: Tensor, dim?: Dims, keepdim = false, correction = 1): Tensor {
   const count = countOver(x, dim, 'var');
-  const centred = x.sub(mean(x, dim, true));
+  const centered = x.sub(mean(x, dim, true));
   const dof = Math.max(0, count - correction);
-  return sum(centred.mul(centred), dim, keepdim).div(dof);
+  return sum(centered.mul(centered), dim, keepdim).div(dof);
 }
 
 function argReduce(largest: boolean, x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {

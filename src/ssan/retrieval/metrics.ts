@@ -56,7 +56,7 @@ export function retrievalMetrics(
     rankCounts[above + tied] -= 1;
   }
   for (let r = 1; r <= n; r++) rankCounts[r] += rankCounts[r - 1];
-  return summarise(rankCounts.subarray(0, n));
+  return summarize(rankCounts.subarray(0, n));
 }
 
 function squareValues(
@@ -96,7 +96,7 @@ function squareValues(
 }
 
 /** The statistics of ranks given as counts per rank. */
-function summarise(rankCounts: Float64Array): RetrievalMetrics {
+function summarize(rankCounts: Float64Array): RetrievalMetrics {
   let total = 0;
   let rankSum = 0;
   rankCounts.forEach((c, r) => {

@@ -151,14 +151,14 @@ function blockLines(block: BlockAttention, rowKind: string): string[] {
 /** Builds the figure's SVG text and where everything went. */
 export function attentionFigureSvg(input: AttentionFigureInput): { svg: string; layout: AttentionFigureLayout } {
   const { frames: count, height: frameHeight, width: frameWidth } = clipSizes('attentionFigure', input.frames);
-  const normalisation: Normalization = { mean: input.mean, std: input.std };
+  const normalization: Normalization = { mean: input.mean, std: input.std };
   const colours: FigureColors = { ...FIGURE_COLORS, ...input.colours, ...input.colors };
   const k = input.k ?? 10;
   const ssaMaps = checkSsaMaps(input.ssa, count);
   const nonLocal = input.nonLocal3d ? { block: input.nonLocal3d, position: checkNonLocalMaps(input.nonLocal3d, count) } : null;
   const queries = input.queries && input.queries.length > 0
     ? input.queries
-    : [movingQueryPoint(input.frames, input.ssa.grid, normalisation)];
+    : [movingQueryPoint(input.frames, input.ssa.grid, normalization)];
   for (const q of queries) {
     if (!Number.isInteger(q.frame) || q.frame < 0 || q.frame >= count) {
       throw new Error(`attentionFigure: query frame ${q.frame} is outside 0..${count - 1}`);
@@ -176,7 +176,7 @@ export function attentionFigureSvg(input: AttentionFigureInput): { svg: string; 
   const framesWidth = MARGIN * 2 + LABEL_COLUMN + count * drawnWidth + (count - 1) * FRAME_GAP;
   const frameX = (t: number) => MARGIN + LABEL_COLUMN + t * (drawnWidth + FRAME_GAP);
   // Each frame is encoded once and drawn in every row.
-  const hrefs = Array.from({ length: count }, (_, t) => frameDataUri(input.frames, t, normalisation));
+  const hrefs = Array.from({ length: count }, (_, t) => frameDataUri(input.frames, t, normalization));
   const toFigure = (box: Box, p: PixelPoint): PixelPoint => ({
     x: box.x + (p.x * box.width) / frameWidth, y: box.y + (p.y * box.height) / frameHeight,
   });

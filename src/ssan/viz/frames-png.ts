@@ -34,11 +34,11 @@ export function clipSizes(op: string, frames: Tensor): { frames: number; height:
 }
 
 /** Frame t of a normalised clip as 8-bit RGB. */
-export function denormalizeFrame(frames: Tensor, t: number, normalisation: Normalization = {}): RgbPixels {
+export function denormalizeFrame(frames: Tensor, t: number, normalization: Normalization = {}): RgbPixels {
   const { frames: count, height, width } = clipSizes('denormalizeFrame', frames);
   if (!Number.isInteger(t) || t < 0 || t >= count) throw new Error(`denormalizeFrame: frame ${t} is outside 0..${count - 1}`);
-  const mean = normalisation.mean ?? IMAGENET_MEAN;
-  const std = normalisation.std ?? IMAGENET_STD;
+  const mean = normalization.mean ?? IMAGENET_MEAN;
+  const std = normalization.std ?? IMAGENET_STD;
   const plane = height * width;
   const values = frames.data;
   const data = new Uint8Array(plane * 3);
@@ -65,6 +65,6 @@ export function rgbToPng(image: RgbPixels): Buffer {
 }
 
 /** Frame t of a normalised clip as a data: URI, for an SVG <image href>. */
-export function frameDataUri(frames: Tensor, t: number, normalisation: Normalization = {}): string {
-  return `data:image/png;base64,${rgbToPng(denormalizeFrame(frames, t, normalisation)).toString('base64')}`;
+export function frameDataUri(frames: Tensor, t: number, normalization: Normalization = {}): string {
+  return `data:image/png;base64,${rgbToPng(denormalizeFrame(frames, t, normalization)).toString('base64')}`;
 }

@@ -104,7 +104,7 @@ function sumRun(a: ArrayLike<number>, start: number, end: number): number {
 }
 
 /** Σ a[j] · (b[j] − m) over [start, end). */
-function centredDotRun(a: ArrayLike<number>, b: ArrayLike<number>, m: number, start: number, end: number): number {
+function centeredDotRun(a: ArrayLike<number>, b: ArrayLike<number>, m: number, start: number, end: number): number {
   let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
   let j = start;
   for (; j + 3 < end; j += 4) {
@@ -133,7 +133,7 @@ function channelSums(a: ArrayLike<number>, b: ArrayLike<number> | null, shift: F
   for (let i = 0; i < L.n; i++) {
     for (let ch = 0; ch < L.c; ch++) {
       const base = (i * L.c + ch) * L.s;
-      out[ch] += b === null ? sumRun(a, base, base + L.s) : centredDotRun(a, b, shift === null ? 0 : shift[ch], base, base + L.s);
+      out[ch] += b === null ? sumRun(a, base, base + L.s) : centeredDotRun(a, b, shift === null ? 0 : shift[ch], base, base + L.s);
     }
   }
   return out;

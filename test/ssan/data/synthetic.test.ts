@@ -11,7 +11,7 @@ import path from 'path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeJpeg } from '../../../src/ssan/data/jpeg';
 import { SYNTHETIC_ACTIONS, SYNTHETIC_CLASSES, describeSyntheticSth, ensureSyntheticSth, generateSyntheticSth, readSyntheticSummary, renderSyntheticVideo } from '../../../src/ssan/data/synthetic';
-import { COLOR_NAMES, hueName } from '../../../src/ssan/data/synthetic/colours';
+import { COLOR_NAMES, hueName } from '../../../src/ssan/data/synthetic/colors';
 import { SYNTHETIC_MARKER } from '../../../src/ssan/data/synthetic/generate';
 import { describeSyntheticVideo } from '../../../src/ssan/data/synthetic/render';
 import { planScene } from '../../../src/ssan/data/synthetic/scenes';

@@ -4,7 +4,7 @@
  * small bounding boxes, so a 16-frame 64x64 video takes about a millisecond.
  */
 import type { Generator } from '../../../tensor/random';
-import { type Rgb, mutedColour, uniform } from './colours';
+import { type Rgb, mutedColor, uniform } from './colors';
 import { SHAPES, type ShapeKind } from './shapes';
 
 export interface FloatCanvas {
@@ -28,7 +28,7 @@ export interface Sprite {
   halfHeight: number;
   /** Radians; positive turns clockwise on screen, because y points down. */
   angle: number;
-  colour: Rgb;
+  color: Rgb;
   /** 0 = invisible, 1 = opaque. */
   opacity: number;
 }
@@ -39,7 +39,7 @@ export interface Sprite {
  */
 export function drawSprite(canvas: FloatCanvas, sprite: Sprite, shiftX = 0, shiftY = 0): void {
   const { width, height, data } = canvas;
-  const { halfWidth, halfHeight, opacity, colour } = sprite;
+  const { halfWidth, halfHeight, opacity, color } = sprite;
   if (opacity <= 0 || halfWidth <= 0 || halfHeight <= 0) return;
   const inside = SHAPES[sprite.shape];
   const cx = sprite.x - shiftX;
@@ -51,7 +51,7 @@ export function drawSprite(canvas: FloatCanvas, sprite: Sprite, shiftX = 0, shif
   const xStart = Math.max(0, Math.floor(cx - reachX)), xEnd = Math.min(width - 1, Math.ceil(cx + reachX));
   const yStart = Math.max(0, Math.floor(cy - reachY)), yEnd = Math.min(height - 1, Math.ceil(cy + reachY));
   const keep = 1 - opacity;
-  const [r, g, b] = colour;
+  const [r, g, b] = color;
   for (let y = yStart; y <= yEnd; y++) {
     const dy = y + 0.5 - cy;
     for (let x = xStart; x <= xEnd; x++) {
@@ -78,13 +78,13 @@ export function copyWindow(source: FloatCanvas, left: number, top: number, targe
 }
 
 /**
- * A random smooth texture between two muted colours: coarse random noise upsampled bilinearly, plus one
+ * A random smooth texture between two muted colors: coarse random noise upsampled bilinearly, plus one
  * low-frequency stripe pattern, so the background has structure (a model must look for the objects) but no
  * edges as sharp as theirs.
  */
 export function texturedBackground(rng: Generator, width: number, height: number): FloatCanvas {
-  const dark = mutedColour(rng, 0.3, 0.5);
-  const light = mutedColour(rng, 0.5, 0.75);
+  const dark = mutedColor(rng, 0.3, 0.5);
+  const light = mutedColor(rng, 0.5, 0.75);
   const cells = 2 + rng.randint(4); // 2..5 noise cells across
   const grid = new Float64Array((cells + 1) * (cells + 1));
   for (let i = 0; i < grid.length; i++) grid[i] = rng.random();

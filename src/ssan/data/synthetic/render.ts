@@ -8,7 +8,7 @@ import type { Generator } from '../../../tensor/random';
 import type { RgbImage } from '../types';
 import { type FloatCanvas, type Sprite, copyWindow, createCanvas, drawSprite, texturedBackground } from './canvas';
 import { SYNTHETIC_CLASSES, type SyntheticAction, syntheticClassAction } from './classes';
-import { type ColorName, distantHue, hueName, pick, saturatedColour, uniform } from './colours';
+import { type ColorName, distantHue, hueName, pick, saturatedColor, uniform } from './colors';
 import { PixelNoise } from './noise';
 import { type ScenePlan, planScene } from './scenes';
 import { PLAIN_SHAPES, type ShapeKind } from './shapes';
@@ -22,15 +22,15 @@ export interface SyntheticVideoSize {
 /** Standard deviation of the per-pixel noise, in 8-bit levels (~3% of the range). */
 const NOISE_STD = 8;
 
-/** A static object of another shape and colour, somewhere in the frame, that a model must learn to ignore. */
+/** A static object of another shape and color, somewhere in the frame, that a model must learn to ignore. */
 function distractor(rng: Generator, width: number, height: number, avoidShape: string, avoidHue: number): Sprite {
   const side = Math.min(width, height);
   const half = side * uniform(rng, 0.07, 0.12);
   const shape = pick(rng, PLAIN_SHAPES.filter((s) => s !== avoidShape));
-  const { colour } = saturatedColour(rng, distantHue(rng, avoidHue));
+  const { color } = saturatedColor(rng, distantHue(rng, avoidHue));
   return {
     shape, x: width * uniform(rng, 0.1, 0.9), y: height * uniform(rng, 0.1, 0.9),
-    halfWidth: half, halfHeight: half, angle: uniform(rng, 0, 2 * Math.PI), colour, opacity: 1,
+    halfWidth: half, halfHeight: half, angle: uniform(rng, 0, 2 * Math.PI), color, opacity: 1,
   };
 }
 

@@ -11,7 +11,7 @@
 import type { Generator } from '../../../tensor/random';
 import type { Sprite } from './canvas';
 import type { SyntheticAction } from './classes';
-import { darkColour, hsvToRgb, pick, saturatedColour, uniform } from './colours';
+import { darkColor, hsvToRgb, pick, saturatedColor, uniform } from './colors';
 import { ASYMMETRIC_SHAPES, PLAIN_SHAPES, type ShapeKind } from './shapes';
 
 export interface ScenePlan {
@@ -60,7 +60,7 @@ function motionProgress(rng: Generator, numFrames: number): (t: number) => numbe
 /** A straight bar through (x, y) at `angle`, long enough to cross the whole frame. */
 function bar(frame: Frame, x: number, y: number, angle: number, halfThickness: number, rng: Generator): Sprite {
   const length = frame.width + frame.height;
-  return { shape: 'bar', x, y, halfWidth: length, halfHeight: halfThickness, angle, colour: darkColour(rng), opacity: 1 };
+  return { shape: 'bar', x, y, halfWidth: length, halfHeight: halfThickness, angle, color: darkColor(rng), opacity: 1 };
 }
 
 /** Half the thickness of wires and guide lines: about 3 px at 64 px, never under 1 px. */
@@ -71,11 +71,11 @@ interface SceneObject {
   hue: number;
 }
 
-/** An object of the given shape, a vivid colour (with its hue), at a fixed orientation. */
+/** An object of the given shape, a vivid color (with its hue), at a fixed orientation. */
 function makeObject(rng: Generator, shapes: readonly ShapeKind[], x: number, y: number, half: number): SceneObject {
-  const { hue, colour } = saturatedColour(rng);
+  const { hue, color } = saturatedColor(rng);
   const sprite: Sprite = {
-    shape: pick(rng, shapes), x, y, halfWidth: half, halfHeight: half, angle: uniform(rng, 0, 2 * Math.PI), colour, opacity: 1,
+    shape: pick(rng, shapes), x, y, halfWidth: half, halfHeight: half, angle: uniform(rng, 0, 2 * Math.PI), color, opacity: 1,
   };
   return { sprite, hue };
 }
@@ -149,9 +149,9 @@ function turnClockwise(rng: Generator, frame: Frame): ScenePlan {
   const sweep = uniform(rng, Math.PI / 2, Math.PI); // positive angles turn clockwise on screen
   const progress = motionProgress(rng, numFrames);
   const turntableRadius = half * 1.25;
-  const turntable: Sprite = { shape: 'disc', x, y, halfWidth: turntableRadius, halfHeight: turntableRadius, angle: 0, colour: darkColour(rng), opacity: 1 };
+  const turntable: Sprite = { shape: 'disc', x, y, halfWidth: turntableRadius, halfHeight: turntableRadius, angle: 0, color: darkColor(rng), opacity: 1 };
   const pinRadius = Math.max(0.8, side * 0.03);
-  const pin: Sprite = { shape: 'disc', x, y, halfWidth: pinRadius, halfHeight: pinRadius, angle: 0, colour: [235, 235, 235], opacity: 1 };
+  const pin: Sprite = { shape: 'disc', x, y, halfWidth: pinRadius, halfHeight: pinRadius, angle: 0, color: [235, 235, 235], opacity: 1 };
   return plan(object, [turntable], [pin], (t) => ({ angle: startAngle + sweep * progress(t) }));
 }
 
@@ -168,7 +168,7 @@ function appear(rng: Generator, frame: Frame): ScenePlan {
   const fadeFrames = Math.min(rng.randint(4), numFrames - 1 - appearsAt); // 0 = pops in
   const mat: Sprite = {
     shape: 'ellipse', x: object.sprite.x, y: object.sprite.y + half * 0.7, halfWidth: half * 1.6, halfHeight: half * 0.5,
-    angle: 0, colour: darkColour(rng), opacity: 1,
+    angle: 0, color: darkColor(rng), opacity: 1,
   };
   return plan(object, [mat], [], (t) => ({ opacity: clamp01((t - appearsAt + 1) / (fadeFrames + 1)) }));
 }
@@ -192,13 +192,13 @@ function putInto(rng: Generator, frame: Frame): ScenePlan {
   const aboveY = boxY - boxHalfHeight - half * 1.2;
   const object = makeObject(rng, PLAIN_SHAPES, startX, startY, half);
   const progress = motionProgress(rng, numFrames);
-  const boxColour = hsvToRgb(uniform(rng, 20, 45), uniform(rng, 0.4, 0.7), uniform(rng, 0.45, 0.7));
+  const boxColor = hsvToRgb(uniform(rng, 20, 45), uniform(rng, 0.4, 0.7), uniform(rng, 0.45, 0.7));
   const opening: Sprite = {
     shape: 'ellipse', x: boxX, y: boxY - boxHalfHeight, halfWidth: boxHalfWidth, halfHeight: boxHalfHeight * 0.4,
-    angle: 0, colour: darkColour(rng), opacity: 1,
+    angle: 0, color: darkColor(rng), opacity: 1,
   };
   const frontWall: Sprite = {
-    shape: 'bar', x: boxX, y: boxY, halfWidth: boxHalfWidth, halfHeight: boxHalfHeight, angle: 0, colour: boxColour, opacity: 1,
+    shape: 'bar', x: boxX, y: boxY, halfWidth: boxHalfWidth, halfHeight: boxHalfHeight, angle: 0, color: boxColor, opacity: 1,
   };
   return plan(object, [opening], [frontWall], (t) => {
     // First half: across to above the opening; second half: straight down into the box.

@@ -9,7 +9,7 @@ import fs from 'fs';
 import path from 'path';
 import { describe, expect, it } from 'vitest';
 import { SYNTHETIC_ACTIONS, SYNTHETIC_CLASSES, generateSyntheticSth } from '../../../../src/ssan/data/synthetic';
-import { COLOR_NAMES } from '../../../../src/ssan/data/synthetic/colours';
+import { COLOR_NAMES } from '../../../../src/ssan/data/synthetic/colors';
 import { SYNTHETIC_FORMAT_VERSION } from '../../../../src/ssan/data/synthetic/generate';
 import { describeSyntheticVideo } from '../../../../src/ssan/data/synthetic/render';
 import { CaptionSampler, syntheticCaptions } from '../../../../src/ssan/retrieval/datasets';

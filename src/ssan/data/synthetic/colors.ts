@@ -1,4 +1,4 @@
-/** Random colours for the synthetic scenes, all drawn from a seeded Generator. */
+/** Random colors for the synthetic scenes, all drawn from a seeded Generator. */
 import type { Generator } from '../../../tensor/random';
 
 export type Rgb = [number, number, number];
@@ -23,27 +23,27 @@ export function pick<T>(rng: Generator, items: readonly T[]): T {
   return items[rng.randint(items.length)];
 }
 
-/** A vivid colour for an object; `hue` is returned too so a second object can keep away from it. */
-export function saturatedColour(rng: Generator, hue = uniform(rng, 0, 360)): { hue: number; colour: Rgb } {
-  return { hue, colour: hsvToRgb(hue, uniform(rng, 0.7, 1), uniform(rng, 0.75, 1)) };
+/** A vivid color for an object; `hue` is returned too so a second object can keep away from it. */
+export function saturatedColor(rng: Generator, hue = uniform(rng, 0, 360)): { hue: number; color: Rgb } {
+  return { hue, color: hsvToRgb(hue, uniform(rng, 0.7, 1), uniform(rng, 0.75, 1)) };
 }
 
-/** A hue at least 60 degrees from `avoid` around the colour wheel. */
+/** A hue at least 60 degrees from `avoid` around the color wheel. */
 export function distantHue(rng: Generator, avoid: number): number {
   return avoid + 60 + uniform(rng, 0, 240);
 }
 
-/** A muted colour for the background, so that the saturated objects stand out from it. */
-export function mutedColour(rng: Generator, minValue: number, maxValue: number): Rgb {
+/** A muted color for the background, so that the saturated objects stand out from it. */
+export function mutedColor(rng: Generator, minValue: number, maxValue: number): Rgb {
   return hsvToRgb(uniform(rng, 0, 360), uniform(rng, 0.05, 0.35), uniform(rng, minValue, maxValue));
 }
 
-/** A dark, nearly grey colour for props (wires, guide lines, pins' shadows). */
-export function darkColour(rng: Generator): Rgb {
+/** A dark, nearly grey color for props (wires, guide lines, pins' shadows). */
+export function darkColor(rng: Generator): Rgb {
   return hsvToRgb(uniform(rng, 0, 360), uniform(rng, 0, 0.3), uniform(rng, 0.12, 0.3));
 }
 
-/** Names for the hues of saturatedColour, so that a caption can say what colour the object is. */
+/** Names for the hues of saturatedColor, so that a caption can say what color the object is. */
 export type ColorName = 'red' | 'orange' | 'yellow' | 'green' | 'cyan' | 'blue' | 'purple' | 'magenta';
 
 /**
