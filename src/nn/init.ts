@@ -165,20 +165,6 @@ export function kaimingUniform_(t: Tensor, opts: KaimingOptions = {}): Tensor {
   return uniform_(t, -bound, bound, opts.generator);
 }
 
-/**
- * PyTorch's default for Linear and ConvNd: the weight from kaimingUniform_ with a = sqrt(5), which is
- * U(±1/sqrt(fanIn)), and the bias from U(±1/sqrt(fanIn)) too, so outputs start at a scale that does not
- * depend on fanIn.
- */
-export function defaultWeightAndBias(weight: Tensor, bias: Tensor | null, generator: Generator = defaultGenerator): void {
-  kaimingUniform_(weight, { a: Math.sqrt(5), generator });
-  if (bias) {
-    const [fanIn] = calculateFanInAndFanOut(weight);
-    const bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
-    uniform_(bias, -bound, bound, generator);
-  }
-}
-
 // ------------------------------------------------------------------ the names before the rename
 
 /**

@@ -7,5 +7,5 @@ export type { ProgressStream, ProgressFields } from './progress';
 export { ClassificationMeter } from './meter';
 export type { ClassificationMetrics } from './meter';
 export { runFiles, existingRunFiles, readJsonLines } from './run-files';
-export { writeFileAtomic } from '../nn/safetensors';
+export { writeFileAtomic } from '../nn/atomic-files';
 export type { RunFiles } from './run-files';

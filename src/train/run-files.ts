@@ -5,7 +5,7 @@
  */
 import fs from 'fs';
 import path from 'path';
-import { staleTemporaryFiles, writeFileAtomic, writeProbe } from '../nn/safetensors';
+import { staleTemporaryFiles, writeFileAtomic, writeProbe } from '../nn/atomic-files';
 
 export interface RunFiles {
   dir: string;

@@ -5,7 +5,7 @@ import { zeros } from '../../tensor/creation';
 import { conv2d, conv3d, ConvOptions } from '../functional/conv';
 import { Module } from '../module';
 import { Parameter } from '../parameter';
-import { defaultWeightAndBias } from '../init';
+import { defaultWeightAndBias } from './default-init';
 import { formatValue } from '../repr';
 
 export interface ConvLayerOptions extends ConvOptions {
@@ -62,7 +62,7 @@ abstract class ConvNd extends Module {
     this.resetParameters();
   }
 
-  /** PyTorch's default initialisation (see init.defaultWeightAndBias). */
+  /** PyTorch's default initialisation (see default-init.ts). */
   resetParameters(): void {
     defaultWeightAndBias(this.weight, this.bias);
   }

@@ -5,7 +5,7 @@ import { zeros } from '../../tensor/creation';
 import { linear } from '../functional/linear';
 import { Module } from '../module';
 import { Parameter } from '../parameter';
-import { defaultWeightAndBias } from '../init';
+import { defaultWeightAndBias } from './default-init';
 
 export interface LinearOptions {
   /** Learn a bias (default true). */

@@ -8,7 +8,7 @@ import { spawnSync } from 'child_process';
 import fs from 'fs';
 import path from 'path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { writeProbe, type WriteStage } from '../../../src/nn/safetensors';
+import { writeProbe, type WriteStage } from '../../../src/nn/atomic-files';
 import { readCheckpointInfo } from '../../../src/optim/checkpoint';
 import { fit, paperRecipe } from '../../../src/ssan/train';
 import { readJsonLines } from '../../../src/train';

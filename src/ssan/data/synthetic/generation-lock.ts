@@ -7,7 +7,7 @@
  * run killed mid-generation) is taken over, so a crash never leaves the folder locked for good.
  */
 import fs from 'fs';
-import { processIsRunning } from '../../../nn/safetensors';
+import { processIsRunning } from '../../../nn/atomic-files';
 
 /** How often a waiting process looks at the lock again. */
 const POLL_MS = 200;
