@@ -42,6 +42,7 @@ import { ChannelBiasArgs, ChannelBiasBackwardArgs, channelBias, channelBiasBackw
 import { CrossEntropyArgs, CrossEntropyBackwardArgs, crossEntropy, crossEntropyBackward } from './kernels/loss';
 import { EmbeddingArgs, EmbeddingBackwardArgs, embedding, embeddingBackward } from './kernels/embedding';
 import { GruCellArgs, GruCellBackwardArgs, gruCell, gruCellBackward } from './kernels/gru';
+import { anyDeviceCopies, hostArguments } from './residency';
 import { cpuBackend } from './backends/cpu';
 import { gpuBackend } from './backends/gpu';
 
@@ -170,6 +171,11 @@ export interface Backend {
   preferredWhenAvailable(): boolean;
   /** The dtypes its kernels take; other dtypes run on `ts`. */
   readonly dtypes: readonly DType[];
+  /**
+   * Its kernels keep their arrays' values on a device (residency.ts). Every other backend's kernels get
+   * host arrays: the registry brings values back before they run.
+   */
+  readonly keepsDataOnDevice?: boolean;
   readonly kernels: Partial<KernelTable>;
 }
 
@@ -263,9 +269,18 @@ export function withBackend<T>(name: BackendName, fn: () => T): T {
 export function kernel<K extends KernelName>(name: K, dtype: DType): KernelTable[K] {
   const backend = getBackend();
   const own = backend.kernels[name];
-  if (own && backend.dtypes.includes(dtype)) return own as KernelTable[K];
+  if (own && backend.dtypes.includes(dtype)) return backend.keepsDataOnDevice ? (own as KernelTable[K]) : onHost(own as KernelTable[K]);
   if (!own && !REFERENCE_ONLY.has(name)) noteFallback(backend.name, name);
-  return reference.kernels[name] as KernelTable[K];
+  return onHost(reference.kernels[name] as KernelTable[K]);
+}
+
+/** A host kernel, made to bring its arguments' values back from a device first while any are there. */
+function onHost<F>(hostKernel: F): F {
+  if (!anyDeviceCopies()) return hostKernel;
+  return ((args: object) => {
+    hostArguments(args);
+    (hostKernel as (args: object) => void)(args);
+  }) as F;
 }
 
 function noteFallback(backend: BackendName, name: KernelName): void {

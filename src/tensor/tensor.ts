@@ -9,6 +9,7 @@
  * imports first, with no import done for its side effect.
  */
 import { DType, TypedArray, dtypeOf, isFloat } from './dtype';
+import { takeForHost } from './residency';
 import { Shape, formatShape, numel, assertValidShape, normalizeDim } from './shape';
 import type { TensorLike } from '../autograd/ops/util';
 import type { BackwardOptions } from '../autograd/engine';
@@ -27,8 +28,12 @@ export interface GradNode {
 export type NestedArray = number | NestedArray[];
 
 export class Tensor {
-  /** Contiguous row-major storage. `reshape` returns a tensor sharing it; every other op copies. */
-  readonly data: TypedArray;
+  /**
+   * Contiguous row-major storage, as kernels receive it. On a device backend its current values may
+   * be on the device (src/tensor/residency.ts): host code reads `data`, which brings them back.
+   * `reshape` returns a tensor sharing it; every other op copies.
+   */
+  readonly storage: TypedArray;
   readonly shape: readonly number[];
   /** The gradient accumulated by `backward`, for leaves (and for tensors that called `retainGrad`). */
   grad: Tensor | null = null;
@@ -41,12 +46,17 @@ export class Tensor {
     if (data.length !== numel(shape)) {
       throw new Error(`Tensor: shape ${formatShape(shape)} needs ${numel(shape)} elements; the data has ${data.length}`);
     }
-    this.data = data;
+    this.storage = data;
     this.shape = Object.freeze([...shape]);
   }
 
+  /** The values, for host code to read or write (brought back from the device first, if they are there). */
+  get data(): TypedArray {
+    return takeForHost(this.storage);
+  }
+
   get dtype(): DType {
-    return dtypeOf(this.data);
+    return dtypeOf(this.storage);
   }
 
   get ndim(): number {
@@ -58,7 +68,7 @@ export class Tensor {
   }
 
   numel(): number {
-    return this.data.length;
+    return this.storage.length;
   }
 
   /** The size of one dim (negative counts from the end), or the whole shape. */
@@ -96,7 +106,7 @@ export class Tensor {
 
   /** The single value of a one-element tensor. */
   item(): number {
-    if (this.data.length !== 1) {
+    if (this.storage.length !== 1) {
       throw new Error(`item: only a one-element tensor converts to a number; this one has shape ${formatShape(this.shape)}`);
     }
     return this.data[0];
@@ -104,8 +114,9 @@ export class Tensor {
 
   /** The values as nested arrays (a number for a 0-d tensor), as PyTorch's tolist(). */
   toArray(): NestedArray {
+    const values = this.data;
     const build = (dim: number, offset: number): NestedArray => {
-      if (dim === this.ndim) return this.data[offset];
+      if (dim === this.ndim) return values[offset];
       const inner = numel(this.shape.slice(dim + 1));
       const out: NestedArray[] = [];
       for (let i = 0; i < this.shape[dim]; i++) out.push(build(dim + 1, offset + i * inner));
@@ -116,7 +127,7 @@ export class Tensor {
 
   /** A tensor sharing this one's storage, cut off from the graph. */
   detach(): Tensor {
-    return new Tensor(this.data, this.shape);
+    return new Tensor(this.storage, this.shape);
   }
 
   /** Drops the accumulated gradient (PyTorch's default set_to_none behaviour). */
@@ -189,7 +200,8 @@ export class Tensor {
   }
 
   toString(): string {
-    const body = this.data.length <= 64 ? JSON.stringify(this.toArray()) : `${this.data.length} elements`;
+    const n = this.storage.length;
+    const body = n <= 64 ? JSON.stringify(this.toArray()) : `${n} elements`;
     const grad = this.requiresGrad ? `, requiresGrad${this.gradFn ? `, gradFn=${this.gradFn.name}` : ''}` : '';
     return `Tensor(${body}, shape=${formatShape(this.shape)}, dtype=${this.dtype}${grad})`;
   }

@@ -1,14 +1,9 @@
 /**
- * Which gpu.js mode the backend runs in: WebGPU where the `webgpu` package (Dawn) finds an adapter,
- * run in a worker thread (worker-host.ts); else a GL context where headless-gl is built; else gpu.js's
- * WebAssembly mode; else its plain JavaScript mode. `SSAN_GPU_MODE` (or the `mode` option) forces one.
- *
- * Deciding is cheap where the answer is "no GPU": each step starts with a check that fails in about a
- * millisecond (is the package there, does its binary load) before anything slower is tried, because
- * `setBackend('auto')` asks in every program, GPU or not.
+ * Which gpu.js mode the backend runs in when it has no WebGPU device of its own (index.ts tries that
+ * first): a GL context where headless-gl is built; else gpu.js's WebAssembly mode; else its plain
+ * JavaScript mode. `SSAN_GPU_MODE` (or the `mode` option) forces one; gpu.js's own 'webgpu' mode, in
+ * a worker thread (worker-host.ts), is only used when asked for by name from this module.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { GpuMode, KernelHost } from './host';
 import { gpuJs } from './gpu-js';
 import { LocalHost } from './local-host';
@@ -42,10 +37,8 @@ export function decideMode(choice: ModeChoice = {}): ModeDecision {
   const forced = choice.mode ?? (process.env.SSAN_GPU_MODE ? parseMode(process.env.SSAN_GPU_MODE, 'SSAN_GPU_MODE') : undefined);
   if (forced) return { mode: forced, passedOver: [] };
 
-  const failure = webgpuLoadFailure();
-  const probe = failure === null ? WorkerHost.start({ mode: 'webgpu', startTimeoutMs: choice.startTimeoutMs }) : { host: null, reason: failure };
-  if (probe.host) return { mode: 'webgpu', passedOver: [], webgpuHost: probe.host };
-  const passedOver = [`no WebGPU: ${probe.reason}`];
+  // WebGPU is the backend's own device (device.ts), tried before gpu.js is considered.
+  const passedOver: string[] = [];
   if (isInstalled('gl') && gpuJs().GPU.isHeadlessGLSupported) return { mode: 'headlessgl', passedOver };
   // (The project's TypeScript libs do not declare WebAssembly, hence the look through globalThis.)
   const hasWebAssembly = typeof (globalThis as { WebAssembly?: unknown }).WebAssembly === 'object';
@@ -74,22 +67,5 @@ function isInstalled(name: string): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-/**
- * Why WebGPU cannot work here, when that shows without starting a worker: the `webgpu` package is
- * missing, or its Dawn binary does not load (a C++ runtime too old, say). Null means "try it". The
- * binary's place is the package's own layout; if it is not there, the worker finds out instead.
- */
-function webgpuLoadFailure(): string | null {
-  if (!isInstalled('webgpu')) return "the 'webgpu' package is not installed";
-  const binary = path.join(path.dirname(require.resolve('webgpu')), 'dist', `${process.platform}-${process.arch}.dawn.node`);
-  if (!fs.existsSync(binary)) return null;
-  try {
-    require(binary);
-    return null;
-  } catch (error) {
-    return (error as Error).message.split('\n')[0];
   }
 }

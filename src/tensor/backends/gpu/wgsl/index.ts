@@ -1,0 +1,25 @@
+/**
+ * The registry's kernels in WGSL, bound to one device's arrays. A kernel missing here runs on the
+ * TypeScript reference, its arguments first brought back to the host (see the backend's index.ts).
+ */
+import type { KernelTable } from '../../../registry';
+import type { DeviceArrays } from '../device-arrays';
+import * as elementwise from './elementwise';
+import * as optimizer from './optimizer';
+
+export function wgslKernelTable(arrays: DeviceArrays): Partial<KernelTable> {
+  const bind = <A>(kernel: (arrays: DeviceArrays, args: A) => void) => (args: A) => kernel(arrays, args);
+  return {
+    relu: bind(elementwise.relu),
+    reluBackward: bind(elementwise.reluBackward),
+    addRelu: bind(elementwise.addRelu),
+    addInto: bind(elementwise.addInto),
+    unary: bind(elementwise.unary),
+    unaryBackward: bind(elementwise.unaryBackward),
+    clamp: bind(elementwise.clamp),
+    clampBackward: bind(elementwise.clampBackward),
+    binary: bind(elementwise.binary),
+    sgdUpdate: bind(optimizer.sgdUpdate),
+    adamUpdate: bind(optimizer.adamUpdate),
+  };
+}
