@@ -1,4 +1,14 @@
+import { existsSync } from 'fs';
 import { defineConfig } from 'vitest/config';
+
+// SwiftShader's Vulkan driver, from Debian's chromium package: with it the gpu backend runs its WGSL
+// kernels on the CPU, so CI tests the real WebGPU path. Without it the gpu project tests gpu.js's
+// WebAssembly mode instead, and the WGSL kernel suites skip with a note.
+const SWIFTSHADER = '/usr/lib/chromium/vk_swiftshader_icd.json';
+const webgpuEnv: Record<string, string> = existsSync(SWIFTSHADER)
+  ? { VK_ICD_FILENAMES: SWIFTSHADER, SSAN_GPU_MODE: 'webgpu' }
+  : {};
+if (!existsSync(SWIFTSHADER)) console.warn(`vitest.config.mts: ${SWIFTSHADER} is missing: the gpu project runs gpu.js's WebAssembly mode, not WebGPU`);
 
 // The suites the `gpu` project runs again with the gpu backend active (see the project below). Tests
 // mirror src (test/nn/functional/conv.test.ts tests src/nn/functional/conv.ts), so this list names files
@@ -9,6 +19,8 @@ const GPU_SUITES = [
   'test/nn/layers.test.ts',
   'test/nn/safetensors.test.ts',
   'test/parity/{core,resnet,ssan}.test.ts',
+  // The WGSL kernels against the reference, one suite per kernel file.
+  'test/tensor/backends/gpu/wgsl/*.test.ts',
 ];
 
 export default defineConfig({
@@ -19,7 +31,12 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'default', include: ['test/**/*.test.ts'], setupFiles: ['test/setup-esm.ts'] },
+        test: {
+          name: 'default',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/tensor/backends/gpu/wgsl/**', 'node_modules/**'],
+          setupFiles: ['test/setup-esm.ts'],
+        },
       },
       {
         // The op suites whose float32 cases run the kernels (matmul, linear, conv, the PyTorch parity
@@ -31,7 +48,7 @@ export default defineConfig({
           name: 'gpu',
           include: GPU_SUITES,
           setupFiles: ['test/setup-backend.ts', 'test/setup-esm.ts'],
-          env: { SSAN_BACKEND: 'gpu' },
+          env: { SSAN_BACKEND: 'gpu', ...webgpuEnv },
         },
       },
     ],

@@ -74,7 +74,7 @@ export class DeviceArrays implements DeviceCopyOwner {
       temporaries.push(copy);
       return copy;
     });
-    this.device.run(shader, [...safeReads, ...writes], params, groups);
+    this.device.run(shader, safeReads, writes, params, groups);
     for (const id of temporaries) this.device.free(id);
   }
 }

@@ -9,8 +9,10 @@
  * Commands, run strictly in order (each message is an array of them):
  *   { t: 'create', id, bytes }                     a storage buffer (from the pool of freed ones)
  *   { t: 'write', id, data }                        data: an ArrayBuffer of 32-bit words
- *   { t: 'run', key, code, ids, params, groups }    a compute shader: binding 0 is `params` (u32
- *                                                   words), bindings 1.. are the buffers `ids`
+ *   { t: 'run', key, code, ids, reads, params, groups }
+ *                                                   a compute shader: binding 0 is `params` (u32
+ *                                                   words), bindings 1.. the buffers `ids`, the first
+ *                                                   `reads` of them read-only
  *   { t: 'copy', from, to, bytes }
  *   { t: 'free', id }                               back to the pool
  *   { t: 'read', id, bytes, data }                  answers: the words, into the shared `data`
@@ -89,11 +91,18 @@ function computePass() {
   return pass;
 }
 
-function pipeline(key, code) {
+// An explicit layout (params and \`reads\` read-only, the rest writable) rather than 'auto', which
+// would leave out bindings a shader variant happens not to use.
+function pipeline(key, code, reads, writes) {
   let p = pipelines.get(key);
   if (!p) {
+    const entries = [];
+    for (let b = 0; b <= reads + writes; b++) {
+      entries.push({ binding: b, visibility: GPUShaderStage.COMPUTE, buffer: { type: b <= reads ? 'read-only-storage' : 'storage' } });
+    }
+    const layout = device.createPipelineLayout({ bindGroupLayouts: [device.createBindGroupLayout({ entries })] });
     const module = device.createShaderModule({ code, label: key });
-    p = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label: key });
+    p = device.createComputePipeline({ layout, compute: { module, entryPoint: 'main' }, label: key });
     pipelines.set(key, p);
   }
   return p;
@@ -115,7 +124,7 @@ const handlers = {
     device.queue.writeBuffer(buffers.get(c.id), 0, c.data);
   },
   run(c) {
-    const p = pipeline(c.key, c.code);
+    const p = pipeline(c.key, c.code, c.reads, c.ids.length - c.reads);
     const params = device.createBuffer({ size: Math.max(16, c.params.byteLength), usage: GPUBufferUsage.STORAGE, mappedAtCreation: true });
     new Uint32Array(params.getMappedRange()).set(c.params);
     params.unmap();

@@ -122,10 +122,13 @@ export class GpuDevice {
     this.post({ t: 'write', id, data: copy });
   }
 
-  /** Runs `shader` over `groups` workgroups with `params` at binding 0 and `buffers` at bindings 1, 2, ... */
-  run(shader: Shader, buffers: readonly BufferId[], params: Uint32Array, groups: readonly [number, number, number]): void {
+  /**
+   * Runs `shader` over `groups` workgroups with `params` at binding 0, then `reads` (read-only) and
+   * `writes` at bindings 1, 2, ...
+   */
+  run(shader: Shader, reads: readonly BufferId[], writes: readonly BufferId[], params: Uint32Array, groups: readonly [number, number, number]): void {
     this.counters.runs++;
-    this.post({ t: 'run', key: shader.key, code: shader.code, ids: buffers, params, groups });
+    this.post({ t: 'run', key: shader.key, code: shader.code, ids: [...reads, ...writes], reads: reads.length, params, groups });
   }
 
   copy(from: BufferId, to: BufferId, words: number): void {

@@ -46,7 +46,8 @@ export function addRelu(arrays: DeviceArrays, { a, b, out }: AddReluArgs): void 
 }
 
 export function addInto(arrays: DeviceArrays, { target, source }: AddIntoArgs): void {
-  map(arrays, mapShader('addInto', ['source'], ['target'], 'target[i] = target[i] + source[i];'), [source], [target], target.length, [], true);
+  // (\`target\` is a reserved word in WGSL.)
+  map(arrays, mapShader('addInto', ['source'], ['total'], 'total[i] = total[i] + source[i];'), [source], [target], target.length, [], true);
 }
 
 const UNARY: Record<UnaryOp, string> = {
@@ -95,7 +96,9 @@ export function clampBackward(arrays: DeviceArrays, { x, g, dx, min, max }: Clam
 const POW = `fn power(a: f32, b: f32) -> f32 {
   if (b == 0.0) { return 1.0; }
   if (a >= 0.0) { return pow(a, b); }
-  if (b != trunc(b)) { return bitcast<f32>(0x7fc00000u); }
+  // A var, not a constant: WGSL rejects NaN in constant expressions.
+  var nan = 0x7fc00000u;
+  if (b != trunc(b)) { return bitcast<f32>(nan); }
   let m = pow(-a, b);
   return select(m, -m, (abs(b) % 2.0) == 1.0);
 }`;
