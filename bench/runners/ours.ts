@@ -171,7 +171,13 @@ function runnerFor(backend: Backend, threads: number): Runner {
     describe: () => backend.describe() + (threadsSet ? '' : ' (thread count not settable; its default)'),
     // Selected once for the whole suite, not per call, so the timing holds no registry work.
     start: async () => setBackend(backend.name),
-    prepare,
+    // A device backend queues work and returns: each timed call waits for its device to finish.
+    prepare: (spec) => {
+      const prepared = prepare(spec);
+      if (!('call' in prepared) || !backend.synchronize) return prepared;
+      const call = prepared.call;
+      return { ...prepared, call: () => { call(); backend.synchronize!(); } };
+    },
     finish: () => setBackend('auto'),
   };
 }

@@ -38,11 +38,11 @@ function countDependencies(root: Node): Map<Node, number> {
  */
 function addGradients(a: Tensor, b: Tensor, owned?: Set<Tensor>): Tensor {
   if (owned?.has(a)) {
-    kernel('addInto', a.dtype)({ target: a.data, source: b.data });
+    kernel('addInto', a.dtype)({ target: a.storage, source: b.storage });
     return a;
   }
-  const out = new Tensor(allocate(a.dtype, a.data.length), a.shape);
-  kernel('binary', a.dtype)({ op: 'add', a: a.data, aShape: a.shape, b: b.data, bShape: b.shape, outShape: a.shape, out: out.data });
+  const out = new Tensor(allocate(a.dtype, a.storage.length), a.shape);
+  kernel('binary', a.dtype)({ op: 'add', a: a.storage, aShape: a.shape, b: b.storage, bShape: b.shape, outShape: a.shape, out: out.storage });
   owned?.add(out);
   return out;
 }

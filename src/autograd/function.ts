@@ -108,7 +108,7 @@ export class AccumulateGrad extends Node {
     if (leaf.grad === null) {
       leaf.grad = copyOf(gradOutput);
     } else {
-      kernel('addInto', leaf.grad.dtype)({ target: leaf.grad.data, source: gradOutput.data });
+      kernel('addInto', leaf.grad.dtype)({ target: leaf.grad.storage, source: gradOutput.storage });
     }
     return [];
   }

@@ -69,7 +69,7 @@ export class Adam extends Optimizer<AdamHyperparameters, AdamState> {
 
   /** The whole group in one kernel call per dtype (the update itself: src/tensor/kernels/optimizer.ts). */
   protected override updateGroup(group: ParamGroup<AdamHyperparameters>, params: Tensor[]): void {
-    for (const [dtype, part] of byDType(params)) this.run(dtype, group, part.map((p) => this.slot(p, p.grad!.data, group)));
+    for (const [dtype, part] of byDType(params)) this.run(dtype, group, part.map((p) => this.slot(p, p.grad!.storage, group)));
   }
 
   protected updateParam(param: Tensor, grad: ArrayLike<number>, group: ParamGroup<AdamHyperparameters>): void {
@@ -82,8 +82,8 @@ export class Adam extends Optimizer<AdamHyperparameters, AdamState> {
     const state = this.stateOf(param, group.amsgrad);
     state.step += 1;
     return {
-      param: param.data, grad, expAvg: state.expAvg.data, expAvgSq: state.expAvgSq.data,
-      maxExpAvgSq: group.amsgrad ? state.maxExpAvgSq!.data : null, step: state.step,
+      param: param.storage, grad, expAvg: state.expAvg.storage, expAvgSq: state.expAvgSq.storage,
+      maxExpAvgSq: group.amsgrad ? state.maxExpAvgSq!.storage : null, step: state.step,
     };
   }
 

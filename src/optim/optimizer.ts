@@ -125,7 +125,7 @@ export abstract class Optimizer<
    * hand the whole group to one kernel call, so a backend can update a model's parameters at once.
    */
   protected updateGroup(group: ParamGroup<H>, params: Tensor[]): void {
-    for (const p of params) this.updateParam(p, p.grad!.data, group);
+    for (const p of params) this.updateParam(p, p.grad!.storage, group);
   }
 
   /** Adds a group, as PyTorch's add_param_group: missing hyperparameters come from the defaults. */

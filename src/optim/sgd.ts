@@ -57,7 +57,7 @@ export class SGD extends Optimizer<SGDHyperparameters, SGDState> {
   /** The whole group in one kernel call per dtype (the update itself: src/tensor/kernels/optimizer.ts). */
   protected override updateGroup(group: ParamGroup<SGDHyperparameters>, params: Tensor[]): void {
     for (const [dtype, part] of byDType(params)) {
-      this.run(dtype, group, part.map((p) => this.slot(p, p.grad!.data, group)));
+      this.run(dtype, group, part.map((p) => this.slot(p, p.grad!.storage, group)));
     }
   }
 
@@ -68,7 +68,7 @@ export class SGD extends Optimizer<SGDHyperparameters, SGDState> {
 
   /** A parameter's slot, its momentum buffer made (zeros, marked as new) on its first step with momentum. */
   private slot(param: Tensor, grad: TypedArray, group: ParamGroup<SGDHyperparameters>): SgdSlot {
-    if (group.momentum === 0) return { param: param.data, grad, momentumBuffer: null, firstStep: false };
+    if (group.momentum === 0) return { param: param.storage, grad, momentumBuffer: null, firstStep: false };
     let state = this.state.get(param);
     let firstStep = false;
     if (state?.momentumBuffer === undefined) {
@@ -76,7 +76,7 @@ export class SGD extends Optimizer<SGDHyperparameters, SGDState> {
       this.state.set(param, state);
       firstStep = true;
     }
-    return { param: param.data, grad, momentumBuffer: state.momentumBuffer!.data, firstStep };
+    return { param: param.storage, grad, momentumBuffer: state.momentumBuffer!.storage, firstStep };
   }
 
   private run(dtype: Tensor['dtype'], group: ParamGroup<SGDHyperparameters>, slots: SgdSlot[]): void {

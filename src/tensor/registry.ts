@@ -176,6 +176,8 @@ export interface Backend {
    * host arrays: the registry brings values back before they run.
    */
   readonly keepsDataOnDevice?: boolean;
+  /** Waits until the work it has queued on its device is done (torch.cuda.synchronize); for timing. */
+  synchronize?(): void;
   readonly kernels: Partial<KernelTable>;
 }
 

@@ -26,7 +26,7 @@ class Binary extends Function<[Tensor, Tensor, Tensor]> {
     let dtype = promoteTypes(a.dtype, b.dtype);
     if (this.op === 'div' && dtype === 'int32') dtype = 'float32'; // true division, as torch.div
     const out = empty(shape, dtype);
-    kernel('binary', dtype)({ op: this.op, a: a.data, aShape: a.shape, b: b.data, bShape: b.shape, outShape: shape, out: out.data });
+    kernel('binary', dtype)({ op: this.op, a: a.storage, aShape: a.shape, b: b.storage, bShape: b.shape, outShape: shape, out: out.storage });
     if (this.op === 'mul' || this.op === 'div' || this.op === 'pow') this.saveForBackward(a, b, out);
     return out;
   }

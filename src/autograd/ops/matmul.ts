@@ -33,7 +33,7 @@ class MatMul extends Function<[Tensor, Tensor]> {
     const out = empty([...this.batch, m, n], a.dtype);
     product(out.dtype, {
       transA: false, transB: false, m, n, k, batch: this.aIndex.length,
-      a: a.data, aIndex: this.aIndex, b: b.data, bIndex: this.bIndex, c: out.data,
+      a: a.storage, aIndex: this.aIndex, b: b.storage, bIndex: this.bIndex, c: out.storage,
     });
     this.saveForBackward(a, b);
     return out;
@@ -52,14 +52,14 @@ class MatMul extends Function<[Tensor, Tensor]> {
       ga = empty(a.shape, g.dtype);
       product(g.dtype, {
         transA: false, transB: true, m, n: k, k: n, batch, accumulate: true,
-        a: g.data, b: b.data, bIndex: this.bIndex, c: ga.data, cIndex: this.aIndex,
+        a: g.storage, b: b.storage, bIndex: this.bIndex, c: ga.storage, cIndex: this.aIndex,
       });
     }
     if (needB) {
       gb = empty(b.shape, g.dtype);
       product(g.dtype, {
         transA: true, transB: false, m: k, n, k: m, batch, accumulate: true,
-        a: a.data, aIndex: this.aIndex, b: g.data, c: gb.data, cIndex: this.bIndex,
+        a: a.storage, aIndex: this.aIndex, b: g.storage, c: gb.storage, cIndex: this.bIndex,
       });
     }
     return [ga, gb];

@@ -38,7 +38,7 @@ class Reduce extends Function<[Tensor, Tensor]> {
       throw new Error(`${this.op}: cannot reduce an empty tensor of shape [${x.shape.join(', ')}]`);
     }
     const out = empty(reducedShape(x.shape, this.dims, this.keepdim), x.dtype);
-    kernel('reduce', x.dtype)({ op: this.op, x: x.data, shape: x.shape, dims: this.dims, out: out.data });
+    kernel('reduce', x.dtype)({ op: this.op, x: x.storage, shape: x.shape, dims: this.dims, out: out.storage });
     this.inputShape = x.shape;
     if (this.op !== 'sum') this.saveForBackward(x, out); // sum's backward needs only the shape
     return out;
@@ -50,8 +50,8 @@ class Reduce extends Function<[Tensor, Tensor]> {
     const gx = empty(this.inputShape, g.dtype);
     const [x, out] = this.op === 'sum' ? [null, null] : this.saved;
     kernel('reduceBackward', g.dtype)({
-      op: this.op, g: g.data, x: x ? x.data : null, y: out ? out.data : null,
-      shape: this.inputShape, dims: this.dims, dx: gx.data,
+      op: this.op, g: g.storage, x: x ? x.storage : null, y: out ? out.storage : null,
+      shape: this.inputShape, dims: this.dims, dx: gx.storage,
     });
     return [gx];
   }
@@ -88,7 +88,7 @@ function argReduce(largest: boolean, x: Tensor, dim: number | undefined, keepdim
   if (x.numel() === 0) throw new Error(`${op}: cannot reduce an empty tensor`);
   if (dim === undefined) {
     const out = empty(keepdim ? x.shape.map(() => 1) : [], 'int32');
-    kernel('argReduce', x.dtype)({ largest, x: x.data, outer: 1, size: x.numel(), inner: 1, out: out.data as Int32Array });
+    kernel('argReduce', x.dtype)({ largest, x: x.storage, outer: 1, size: x.numel(), inner: 1, out: out.storage as Int32Array });
     return out;
   }
   const d = normalizeDim(dim, x.ndim, op);
@@ -96,7 +96,7 @@ function argReduce(largest: boolean, x: Tensor, dim: number | undefined, keepdim
   const outer = numel(shape.slice(0, d));
   const inner = numel(shape.slice(d + 1));
   const out = empty(reducedShape(x.shape, x.ndim === 0 ? [] : [d], keepdim), 'int32');
-  kernel('argReduce', x.dtype)({ largest, x: x.data, outer, size: shape[d], inner, out: out.data as Int32Array });
+  kernel('argReduce', x.dtype)({ largest, x: x.storage, outer, size: shape[d], inner, out: out.storage as Int32Array });
   return out;
 }
 

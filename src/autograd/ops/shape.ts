@@ -14,11 +14,11 @@ class Reshape extends Function<[]> {
   }
 
   forward(x: Tensor): Tensor {
-    return new Tensor(x.data, this.shape);
+    return new Tensor(x.storage, this.shape);
   }
 
   backward(g: Tensor): Tensor[] {
-    return [new Tensor(g.data, this.inputShape)];
+    return [new Tensor(g.storage, this.inputShape)];
   }
 }
 
@@ -65,7 +65,7 @@ class Permute extends Function<[]> {
     const strides = stridesOf(x.shape);
     const shape = this.order.map((d) => x.shape[d]);
     const out = empty(shape, x.dtype);
-    kernel('stridedCopy', x.dtype)({ src: x.data, srcStrides: this.order.map((d) => strides[d]), shape, out: out.data });
+    kernel('stridedCopy', x.dtype)({ src: x.storage, srcStrides: this.order.map((d) => strides[d]), shape, out: out.storage });
     return out;
   }
 
@@ -100,7 +100,7 @@ class Expand extends Function<[]> {
 
   forward(x: Tensor): Tensor {
     const out = empty(this.shape, x.dtype);
-    kernel('stridedCopy', x.dtype)({ src: x.data, srcStrides: broadcastStrides(x.shape, this.shape), shape: this.shape, out: out.data });
+    kernel('stridedCopy', x.dtype)({ src: x.storage, srcStrides: broadcastStrides(x.shape, this.shape), shape: this.shape, out: out.storage });
     return out;
   }
 
@@ -148,8 +148,8 @@ class Slice extends Function<[]> {
     const { start, step, region } = this.corner();
     const out = empty(region, x.dtype);
     kernel('copyRegion', x.dtype)({
-      src: x.data, srcShape: x.shape, srcStart: start, srcStep: step,
-      dst: out.data, dstShape: region, dstStart: region.map(() => 0), region,
+      src: x.storage, srcShape: x.shape, srcStart: start, srcStep: step,
+      dst: out.storage, dstShape: region, dstStart: region.map(() => 0), region,
     });
     return out;
   }
@@ -159,8 +159,8 @@ class Slice extends Function<[]> {
     const { start, step, region } = this.corner();
     const gx = empty(this.inputShape, g.dtype);
     kernel('copyRegion', g.dtype)({
-      src: g.data, srcShape: region, srcStart: region.map(() => 0),
-      dst: gx.data, dstShape: this.inputShape, dstStart: start, dstStep: step, region,
+      src: g.storage, srcShape: region, srcStart: region.map(() => 0),
+      dst: gx.storage, dstShape: this.inputShape, dstStart: start, dstStep: step, region,
     });
     return [gx];
   }
@@ -203,10 +203,10 @@ class Cat extends Function<[]> {
     const out = empty(shape, dtype);
     let at = 0;
     for (const t of inputs) {
-      const data = t.dtype === dtype ? t.data : convert(t.data, dtype);
+      const data = t.dtype === dtype ? t.storage : convert(t.data, dtype);
       kernel('copyRegion', dtype)({
         src: data, srcShape: t.shape, srcStart: t.shape.map(() => 0),
-        dst: out.data, dstShape: shape, dstStart: shape.map((_, i) => (i === d ? at : 0)), region: t.shape,
+        dst: out.storage, dstShape: shape, dstStart: shape.map((_, i) => (i === d ? at : 0)), region: t.shape,
       });
       at += t.shape[d];
     }
@@ -218,8 +218,8 @@ class Cat extends Function<[]> {
     return this.inputShapes.map((shape) => {
       const gi = empty(shape, g.dtype);
       kernel('copyRegion', g.dtype)({
-        src: g.data, srcShape: g.shape, srcStart: g.shape.map((_, i) => (i === this.dim ? at : 0)),
-        dst: gi.data, dstShape: shape, dstStart: shape.map(() => 0), region: shape,
+        src: g.storage, srcShape: g.shape, srcStart: g.shape.map((_, i) => (i === this.dim ? at : 0)),
+        dst: gi.storage, dstShape: shape, dstStart: shape.map(() => 0), region: shape,
       });
       at += shape[this.dim];
       return gi;
@@ -280,14 +280,14 @@ class Pad extends Function<[]> {
     const out = empty(this.shape, x.dtype);
     if (this.value !== 0) out.data.fill(this.value);
     const { inStart, outStart, region } = this.overlap();
-    kernel('copyRegion', x.dtype)({ src: x.data, srcShape: x.shape, srcStart: inStart, dst: out.data, dstShape: this.shape, dstStart: outStart, region });
+    kernel('copyRegion', x.dtype)({ src: x.storage, srcShape: x.shape, srcStart: inStart, dst: out.storage, dstShape: this.shape, dstStart: outStart, region });
     return out;
   }
 
   backward(g: Tensor): Tensor[] {
     const gx = empty(this.inputShape, g.dtype);
     const { inStart, outStart, region } = this.overlap();
-    kernel('copyRegion', g.dtype)({ src: g.data, srcShape: g.shape, srcStart: outStart, dst: gx.data, dstShape: this.inputShape, dstStart: inStart, region });
+    kernel('copyRegion', g.dtype)({ src: g.storage, srcShape: g.shape, srcStart: outStart, dst: gx.storage, dstShape: this.inputShape, dstStart: inStart, region });
     return [gx];
   }
 }

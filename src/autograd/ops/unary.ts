@@ -27,8 +27,8 @@ class Unary extends Function<[Tensor, Tensor]> {
   forward(x: Tensor): Tensor {
     const dtype = FLOAT_RESULT.has(this.op) && !isFloat(x.dtype) ? 'float32' : x.dtype;
     const out = empty(x.shape, dtype);
-    if (this.op === 'relu') kernel('relu', dtype)({ x: x.data, y: out.data });
-    else kernel('unary', dtype)({ op: this.op, x: x.data, y: out.data });
+    if (this.op === 'relu') kernel('relu', dtype)({ x: x.storage, y: out.storage });
+    else kernel('unary', dtype)({ op: this.op, x: x.storage, y: out.storage });
     this.saveForBackward(x, out);
     return out;
   }
@@ -36,8 +36,8 @@ class Unary extends Function<[Tensor, Tensor]> {
   backward(g: Tensor): Tensor[] {
     const [x, out] = this.saved;
     const dx = empty(x.shape, g.dtype);
-    if (this.op === 'relu') kernel('reluBackward', g.dtype)({ x: x.data, g: g.data, dx: dx.data });
-    else kernel('unaryBackward', g.dtype)({ op: this.op, x: x.data, y: out.data, g: g.data, dx: dx.data });
+    if (this.op === 'relu') kernel('reluBackward', g.dtype)({ x: x.storage, g: g.storage, dx: dx.storage });
+    else kernel('unaryBackward', g.dtype)({ op: this.op, x: x.storage, y: out.storage, g: g.storage, dx: dx.storage });
     return [dx];
   }
 }
@@ -64,7 +64,7 @@ class Clamp extends Function<[Tensor]> {
 
   forward(x: Tensor): Tensor {
     const out = empty(x.shape, x.dtype);
-    kernel('clamp', x.dtype)({ x: x.data, y: out.data, min: this.min, max: this.max });
+    kernel('clamp', x.dtype)({ x: x.storage, y: out.storage, min: this.min, max: this.max });
     this.saveForBackward(x);
     return out;
   }
@@ -72,7 +72,7 @@ class Clamp extends Function<[Tensor]> {
   backward(g: Tensor): Tensor[] {
     const [x] = this.saved;
     const dx = empty(x.shape, g.dtype);
-    kernel('clampBackward', g.dtype)({ x: x.data, g: g.data, dx: dx.data, min: this.min, max: this.max });
+    kernel('clampBackward', g.dtype)({ x: x.storage, g: g.storage, dx: dx.storage, min: this.min, max: this.max });
     return [dx];
   }
 }

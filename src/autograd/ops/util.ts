@@ -46,6 +46,6 @@ export function sumToShape(grad: Tensor, shape: readonly number[]): Tensor {
     if (d < offset || (shape[d - offset] === 1 && grad.shape[d] !== 1)) dims.push(d);
   }
   const out = empty(shape, grad.dtype);
-  kernel('reduce', grad.dtype)({ op: 'sum', x: grad.data, shape: grad.shape, dims, out: out.data });
+  kernel('reduce', grad.dtype)({ op: 'sum', x: grad.storage, shape: grad.shape, dims, out: out.storage });
   return out;
 }

@@ -19,7 +19,7 @@ class Dropout extends Function<[Tensor]> {
     for (let i = 0; i < mask.data.length; i++) mask.data[i] = defaultGenerator.random() < keep ? scale : 0;
     this.saveForBackward(mask);
     const out = empty(x.shape, x.dtype);
-    kernel('binary', x.dtype)({ op: 'mul', a: x.data, aShape: x.shape, b: mask.data, bShape: mask.shape, outShape: x.shape, out: out.data });
+    kernel('binary', x.dtype)({ op: 'mul', a: x.storage, aShape: x.shape, b: mask.storage, bShape: mask.shape, outShape: x.shape, out: out.storage });
     return out;
   }
 

@@ -58,8 +58,8 @@ class BatchNorm extends Function<[Tensor, Stats, Tensor | null, Tensor | null]> 
     const squares = this.training ? new Float64Array(L.c) : null;
     const out = empty(x.shape, x.dtype);
     kernel('batchNormForward', x.dtype)({
-      ...L, x: x.data, out: out.data, mean: stats.mean, invStd: stats.invStd, squares,
-      weight: weight ? weight.data : null, bias: bias ? bias.data : null,
+      ...L, x: x.storage, out: out.storage, mean: stats.mean, invStd: stats.invStd, squares,
+      weight: weight ? weight.storage : null, bias: bias ? bias.storage : null,
       eps: this.eps, training: this.training, relu: this.relu,
     });
     // PyTorch leaves the running statistics alone for an empty batch, whose statistics are NaN.
@@ -75,7 +75,7 @@ class BatchNorm extends Function<[Tensor, Stats, Tensor | null, Tensor | null]> 
     // A reference-only kernel: the dtype only names which implementation to ask for.
     const dtype = (rm ?? rv)?.dtype ?? 'float64';
     kernel('batchNormRunningStats', dtype)({
-      mean, squares, count, momentum: this.momentum, runningMean: rm ? rm.data : null, runningVar: rv ? rv.data : null,
+      mean, squares, count, momentum: this.momentum, runningMean: rm ? rm.storage : null, runningVar: rv ? rv.storage : null,
     });
   }
 
@@ -96,13 +96,13 @@ class BatchNorm extends Function<[Tensor, Stats, Tensor | null, Tensor | null]> 
     const sums = needW || needB || (needX && this.training) ? { g: new Float64Array(L.c), gx: new Float64Array(L.c) } : null;
     const gx = needX ? empty(x.shape, x.dtype) : null;
     kernel('batchNormBackward', x.dtype)({
-      ...L, g: g.data, x: x.data, y: y ? y.data : null, mean, invStd,
-      weight: weight ? weight.data : null, training: this.training, sums, gx: gx ? gx.data : null,
+      ...L, g: g.storage, x: x.storage, y: y ? y.storage : null, mean, invStd,
+      weight: weight ? weight.storage : null, training: this.training, sums, gx: gx ? gx.storage : null,
     });
     const gw = needW && weight && sums ? empty(weight.shape, weight.dtype) : null;
     const gb = needB && sums ? empty([L.c], x.dtype) : null;
     if (sums && (gw || gb)) {
-      kernel('batchNormParamGrads', x.dtype)({ sums, invStd, gw: gw ? gw.data : null, gb: gb ? gb.data : null });
+      kernel('batchNormParamGrads', x.dtype)({ sums, invStd, gw: gw ? gw.storage : null, gb: gb ? gb.storage : null });
     }
     return [gx, gw, gb];
   }

@@ -58,9 +58,9 @@ class Convolution extends Function<[Tensor | null, Tensor | null]> {
     this.weightShape = w.shape;
     const shape = this.shape();
     const y = empty([shape.batch, shape.outChannels, ...this.params.output], x.dtype);
-    kernel('convForward', x.dtype)({ ...shape, x: x.data, w: w.data, y: y.data });
+    kernel('convForward', x.dtype)({ ...shape, x: x.storage, w: w.storage, y: y.storage });
     const volume = columnCount(shape.geometry);
-    if (b) kernel('channelBias', x.dtype)({ out: y.data, bias: b.data, n: shape.batch, c: shape.outChannels, volume });
+    if (b) kernel('channelBias', x.dtype)({ out: y.storage, bias: b.storage, n: shape.batch, c: shape.outChannels, volume });
     // The input gradient needs only the weight, the weight gradient only the input.
     const [needX, needW] = this.needsInputGrad;
     this.saveForBackward(needW ? x : null, needX ? w : null);
@@ -75,17 +75,17 @@ class Convolution extends Function<[Tensor | null, Tensor | null]> {
     let gw: Tensor | null = null;
     if (needX && w) {
       gx = empty(this.inputShape, grad.dtype);
-      kernel('convBackwardData', grad.dtype)({ ...shape, gy: grad.data, w: w.data, gx: gx.data });
+      kernel('convBackwardData', grad.dtype)({ ...shape, gy: grad.storage, w: w.storage, gx: gx.storage });
     }
     if (needW && x) {
       gw = empty(this.weightShape, grad.dtype);
-      kernel('convBackwardFilter', grad.dtype)({ ...shape, x: x.data, gy: grad.data, gw: gw.data });
+      kernel('convBackwardFilter', grad.dtype)({ ...shape, x: x.storage, gy: grad.storage, gw: gw.storage });
     }
     let gb: Tensor | null = null;
     if (needB) {
       gb = empty([shape.outChannels], grad.dtype);
       const volume = columnCount(shape.geometry);
-      kernel('channelBiasBackward', grad.dtype)({ g: grad.data, gb: gb.data, n: shape.batch, c: shape.outChannels, volume });
+      kernel('channelBiasBackward', grad.dtype)({ g: grad.storage, gb: gb.storage, n: shape.batch, c: shape.outChannels, volume });
     }
     return [gx, gw, gb];
   }

@@ -23,7 +23,7 @@ class Embedding extends Function<[Int32Array]> {
     const dim = weight.shape[1];
     const rows = index.data;
     const out = empty([...index.shape, dim], weight.dtype);
-    kernel('embedding', weight.dtype)({ weight: weight.data, indices: rows, dim, out: out.data });
+    kernel('embedding', weight.dtype)({ weight: weight.storage, indices: rows, dim, out: out.storage });
     // Backward needs only the indices: a copy, so that a later change to the index tensor cannot reach it.
     if (this.needsInputGrad[1]) this.saveForBackward(Int32Array.from(rows));
     return out;
@@ -34,7 +34,7 @@ class Embedding extends Function<[Int32Array]> {
     const dim = g.shape[g.ndim - 1];
     const gw = empty([this.weightRows, dim], g.dtype);
     // A row looked up several times gets the sum of the gradients of all its lookups.
-    kernel('embeddingBackward', g.dtype)({ g: g.data, indices, dim, paddingIdx: this.paddingIdx, gw: gw.data });
+    kernel('embeddingBackward', g.dtype)({ g: g.storage, indices, dim, paddingIdx: this.paddingIdx, gw: gw.storage });
     return [null, gw];
   }
 }

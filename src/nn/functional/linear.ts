@@ -11,9 +11,9 @@ class Linear extends Function<[Tensor, Tensor]> {
     const rows = numel(x.shape.slice(0, -1));
     const out = empty([...x.shape.slice(0, -1), outF], x.dtype);
     // W is stored [out, in]: multiply by its transpose in place, no copy.
-    kernel('gemm', x.dtype)({ transA: false, transB: true, m: rows, n: outF, k: inF, a: x.data, b: w.data, c: out.data });
+    kernel('gemm', x.dtype)({ transA: false, transB: true, m: rows, n: outF, k: inF, a: x.storage, b: w.storage, c: out.storage });
     // [rows, outF] is [n = rows, c = outF, volume = 1] to the per-channel bias kernel.
-    if (b) kernel('channelBias', x.dtype)({ out: out.data, bias: b.data, n: rows, c: outF, volume: 1 });
+    if (b) kernel('channelBias', x.dtype)({ out: out.storage, bias: b.storage, n: rows, c: outF, volume: 1 });
     this.saveForBackward(x, w);
     return out;
   }
@@ -26,17 +26,17 @@ class Linear extends Function<[Tensor, Tensor]> {
     let gx: Tensor | null = null, gw: Tensor | null = null, gb: Tensor | null = null;
     if (needX) {
       gx = empty(x.shape, g.dtype);
-      kernel('gemm', g.dtype)({ transA: false, transB: false, m: rows, n: inF, k: outF, a: g.data, b: w.data, c: gx.data });
+      kernel('gemm', g.dtype)({ transA: false, transB: false, m: rows, n: inF, k: outF, a: g.storage, b: w.storage, c: gx.storage });
     }
     if (needW) {
       gw = empty(w.shape, g.dtype);
-      kernel('gemm', g.dtype)({ transA: true, transB: false, m: outF, n: inF, k: rows, a: g.data, b: x.data, c: gw.data });
+      kernel('gemm', g.dtype)({ transA: true, transB: false, m: outF, n: inF, k: rows, a: g.storage, b: x.storage, c: gw.storage });
     }
     if (needB) {
       gb = empty([outF], g.dtype);
       // Not channelBiasBackward: that one sums in a JS number, this sum adds into gb's own dtype row by
       // row (reduce over dim 0), so a float32 gradient would change in its last bits.
-      kernel('reduce', g.dtype)({ op: 'sum', x: g.data, shape: [rows, outF], dims: [0], out: gb.data });
+      kernel('reduce', g.dtype)({ op: 'sum', x: g.storage, shape: [rows, outF], dims: [0], out: gb.storage });
     }
     return [gx, gw, gb];
   }

@@ -15,6 +15,7 @@
  */
 import { Tensor } from '../../tensor/tensor';
 import { DimSplit, formatShape, shapesEqual, splitAtDim } from '../../tensor/shape';
+import { syncToHost } from '../../tensor/residency';
 import { kernel } from '../../tensor/registry';
 import type { CrossEntropyLayout } from '../../tensor/kernels/loss';
 import { Function, applyFunction } from '../../autograd/function';
@@ -51,11 +52,12 @@ class CrossEntropy extends Function<[Tensor, Tensor]> {
 
   forward(logits: Tensor, target: Tensor): Tensor {
     const logp = empty(logits.shape, logits.dtype);
-    kernel('softmax', logits.dtype)({ x: logits.data, y: logp.data, ...this.split, log: true });
+    kernel('softmax', logits.dtype)({ x: logits.storage, y: logp.storage, ...this.split, log: true });
     const out = empty(this.settings.reduction === 'none' ? target.shape : [], logits.dtype);
     const totalWeight = new Float64Array(1);
-    kernel('crossEntropy', logits.dtype)({ ...this.layout(logp, target), out: out.data, totalWeight });
-    this.totalWeight = totalWeight[0];
+    kernel('crossEntropy', logits.dtype)({ ...this.layout(logp, target), out: out.storage, totalWeight });
+    // A number the backward needs on the host: read back now if the kernel ran on a device.
+    this.totalWeight = syncToHost(totalWeight)[0];
     this.saveForBackward(logp, target);
     return out;
   }
@@ -64,7 +66,7 @@ class CrossEntropy extends Function<[Tensor, Tensor]> {
   private layout(logp: Tensor, target: Tensor): CrossEntropyLayout {
     const { outer, size: classes, inner } = this.split;
     const { smoothing, reduction, ignoreIndex, weight } = this.settings;
-    return { logp: logp.data, target: target.data, outer, classes, inner, smoothing, ignoreIndex, weight, reduction };
+    return { logp: logp.storage, target: target.storage, outer, classes, inner, smoothing, ignoreIndex, weight, reduction };
   }
 
   /**
@@ -78,7 +80,7 @@ class CrossEntropy extends Function<[Tensor, Tensor]> {
     const [logp, target] = this.saved;
     if (!this.needsInputGrad[0]) return [null, null];
     const gz = empty(logp.shape, logp.dtype);
-    kernel('crossEntropyBackward', logp.dtype)({ ...this.layout(logp, target), g: g.data, totalWeight: this.totalWeight, gz: gz.data });
+    kernel('crossEntropyBackward', logp.dtype)({ ...this.layout(logp, target), g: g.storage, totalWeight: this.totalWeight, gz: gz.storage });
     return [gz, null];
   }
 }

@@ -114,7 +114,7 @@ class MaxPool2d extends Function<[Int32Array]> {
       ({ kernel: size[d], stride: stride[d], padding: padding[d], dilation: dilation[d], out });
     const out = empty(this.spec.outShape, x.dtype);
     const indices = new Int32Array(out.numel());
-    kernel('maxPool2d', x.dtype)({ ...sizes, x: x.data, rows: axis(0, outH), columns: axis(1, outW), out: out.data, indices });
+    kernel('maxPool2d', x.dtype)({ ...sizes, x: x.storage, rows: axis(0, outH), columns: axis(1, outW), out: out.storage, indices });
     // The picked positions are all backward needs: a quarter (or less) of the input for 2x2 windows.
     this.saveForBackward(indices);
     return out;
@@ -124,7 +124,7 @@ class MaxPool2d extends Function<[Int32Array]> {
     const [indices] = this.saved;
     const gx = empty(this.inputShape, g.dtype);
     const { sizes, outH, outW } = this.spec;
-    kernel('maxPool2dBackward', g.dtype)({ ...sizes, grad: g.data, indices, outPlane: outH * outW, gx: gx.data });
+    kernel('maxPool2dBackward', g.dtype)({ ...sizes, grad: g.storage, indices, outPlane: outH * outW, gx: gx.storage });
     return [gx];
   }
 }
@@ -147,14 +147,14 @@ class AvgPool2d extends Function<[]> {
     this.inputShape = x.shape;
     const out = empty(this.outShape, x.dtype);
     const { sizes, rows, columns, rule } = this;
-    kernel('avgPool2d', x.dtype)({ ...sizes, x: x.data, rows, columns, rule, out: out.data });
+    kernel('avgPool2d', x.dtype)({ ...sizes, x: x.storage, rows, columns, rule, out: out.storage });
     return out;
   }
 
   backward(g: Tensor): Tensor[] {
     const gx = empty(this.inputShape, g.dtype);
     const { sizes, rows, columns, rule } = this;
-    kernel('avgPool2dBackward', g.dtype)({ ...sizes, grad: g.data, rows, columns, rule, gx: gx.data });
+    kernel('avgPool2dBackward', g.dtype)({ ...sizes, grad: g.storage, rows, columns, rule, gx: gx.storage });
     return [gx];
   }
 }

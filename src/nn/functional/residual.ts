@@ -12,7 +12,7 @@ import { assertFloat, assertTensor, empty } from '../../autograd/ops/util';
 class AddRelu extends Function<[Tensor]> {
   forward(a: Tensor, b: Tensor): Tensor {
     const out = empty(a.shape, a.dtype);
-    kernel('addRelu', a.dtype)({ a: a.data, b: b.data, out: out.data });
+    kernel('addRelu', a.dtype)({ a: a.storage, b: b.storage, out: out.storage });
     this.saveForBackward(out);
     return out;
   }
@@ -21,7 +21,7 @@ class AddRelu extends Function<[Tensor]> {
     const [out] = this.saved;
     const [needA, needB] = this.needsInputGrad;
     const dx = empty(out.shape, g.dtype);
-    kernel('reluBackward', g.dtype)({ x: out.data, g: g.data, dx: dx.data });
+    kernel('reluBackward', g.dtype)({ x: out.storage, g: g.storage, dx: dx.storage });
     return [needA ? dx : null, needB ? dx : null];
   }
 }

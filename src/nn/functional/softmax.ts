@@ -20,7 +20,7 @@ class Softmax extends Function<[Tensor]> {
 
   forward(x: Tensor): Tensor {
     const y = empty(x.shape, x.dtype);
-    kernel('softmax', x.dtype)({ x: x.data, y: y.data, ...this.split, log: this.log });
+    kernel('softmax', x.dtype)({ x: x.storage, y: y.storage, ...this.split, log: this.log });
     this.saveForBackward(y);
     return y;
   }
@@ -28,7 +28,7 @@ class Softmax extends Function<[Tensor]> {
   backward(g: Tensor): Tensor[] {
     const [y] = this.saved;
     const gx = empty(y.shape, y.dtype);
-    kernel('softmaxBackward', y.dtype)({ g: g.data, y: y.data, gx: gx.data, ...this.split, log: this.log });
+    kernel('softmaxBackward', y.dtype)({ g: g.storage, y: y.storage, gx: gx.storage, ...this.split, log: this.log });
     return [gx];
   }
 }

@@ -137,6 +137,9 @@ export function createGpuBackend(options: GpuBackendOptions = {}): GpuBackend {
       return [started.host.describe(), ...started.passedOver].join('; ');
     },
     isAvailable: available,
+    synchronize(): void {
+      if (started?.kind === 'webgpu') started.device.sync();
+    },
     // Only on a hardware adapter: gpu.js's CPU modes and software WebGPU are slower than the `cpu`
     // backend. Most machines without a GPU answer from the file system in well under a millisecond.
     preferredWhenAvailable(): boolean {

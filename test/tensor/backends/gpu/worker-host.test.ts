@@ -9,6 +9,7 @@ import { kernelSpec } from '../../../../src/tensor/backends/gpu/kernel-spec';
 import { gemmSpec } from '../../../../src/tensor/backends/gpu/gemm-kernel';
 import { chooseHost, parseMode } from '../../../../src/tensor/backends/gpu/mode';
 import { createGpuBackend, gpuBackend } from '../../../../src/tensor/backends/gpu';
+import { isSoftwareAdapter } from '../../../../src/tensor/backends/gpu/device';
 import { registeredBackends, withBackend } from '../../../../src';
 import { kernel } from '../../../../src/tensor/registry';
 
@@ -121,8 +122,9 @@ describe('gpu backend mode choice', () => {
         product();
         expect(c[0]).toBe(6);
       } else {
-        expect(backend.describe()).toMatch(/^gpu\.js, unavailable: gpu backend: gpu\.js 'webgpu' mode did not start in a worker thread: ./);
-        expect(product).toThrow(/gpu backend: unavailable: /);
+        expect(backend.describe()).toMatch(/^gpu backend, unavailable: no WebGPU device: ./);
+        // Unavailable: no kernels, so the registry runs the reference instead.
+        expect(backend.kernels).toEqual({});
         expect(backend.preferredWhenAvailable()).toBe(false);
       }
     } finally {
@@ -133,7 +135,8 @@ describe('gpu backend mode choice', () => {
   it('is registered as gpu, float32 only, and preferred by auto only on a real GPU', () => {
     expect(registeredBackends().find((b) => b.name === 'gpu')).toBe(gpuBackend);
     expect(gpuBackend.isAvailable()).toBe(true);
-    const onGpu = ['webgpu', 'headlessgl'].includes(gpuBackend.host().mode);
+    const device = gpuBackend.device();
+    const onGpu = device ? !isSoftwareAdapter(device.adapter) : gpuBackend.host().mode === 'headlessgl';
     expect(gpuBackend.preferredWhenAvailable()).toBe(onGpu);
     withBackend('gpu', () => {
       expect(kernel('gemm', 'float32')).toBe(gpuBackend.kernels.gemm);
@@ -149,10 +152,11 @@ describe('a program using the gpu backend', () => {
     const program = `
       const { setBackend, kernel } = require('./src/tensor/registry');
       const { createGpuBackend } = require('./src/tensor/backends/gpu');
+      const { syncToHost } = require('./src/tensor/residency');
       const product = (gemm) => {
         const c = new Float32Array(1);
         gemm({ transA: false, transB: false, m: 1, n: 1, k: 2, a: new Float32Array([1, 2]), b: new Float32Array([3, 4]), c });
-        return c[0];
+        return syncToHost(c)[0];
       };
       setBackend('gpu');
       const chosen = product(kernel('gemm', 'float32'));
@@ -163,7 +167,12 @@ describe('a program using the gpu backend', () => {
       cwd: `${__dirname}/../../../..`, encoding: 'utf8', timeout: 30_000,
     });
     expect(child.error, 'the child did not exit within 30 s').toBeUndefined();
-    expect(child.stderr).toBe('');
+    // Dawn and the Vulkan drivers it probes print their own warnings when no adapter suits (a driver
+    // without a required feature, no session directory); the backend itself says only which adapter
+    // it uses.
+    const driverNoise = /^(Warning: | - While |\s+at \S+ \(.*dawn|error: XDG_RUNTIME_DIR)|^\s*$/;
+    const own = child.stderr.split('\n').filter((line) => !driverNoise.test(line));
+    expect(own.filter((line) => !/^ssan-ts: gpu backend: WebGPU on /.test(line))).toEqual([]);
     expect(child.status).toBe(0);
     expect(JSON.parse(child.stdout)).toEqual({ chosen: 11, inWorker: 11 });
   });
