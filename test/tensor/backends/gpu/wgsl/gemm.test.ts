@@ -99,4 +99,13 @@ describe.skipIf(!onWebGpu())('WGSL gemm kernels', () => {
       expect(c).toEqual(cRef);
     }
   });
+
+  it('batchedGemm overwriting a C longer than its whole matrices zeroes the tail too', () => {
+    const args = { transA: false, transB: true, m: 2, n: 3, k: 4, batch: 1, a: random(8, 14), b: random(12, 15) };
+    const c = random(15, 16), cRef = c.slice();
+    runOnDevice('batchedGemm', { ...args, c });
+    runOnReference('batchedGemm', { ...args, c: cRef });
+    expect(maxRelativeError(c, cRef)).toBeLessThan(TOLERANCE);
+    expect(c.subarray(6)).toEqual(new Float32Array(9));
+  });
 });
