@@ -4,7 +4,9 @@
  */
 import type { KernelTable } from '../../../registry';
 import type { DeviceArrays } from '../device-arrays';
+import * as conv from './conv';
 import * as elementwise from './elementwise';
+import * as gemm from './gemm';
 import * as optimizer from './optimizer';
 
 export function wgslKernelTable(arrays: DeviceArrays): Partial<KernelTable> {
@@ -21,5 +23,10 @@ export function wgslKernelTable(arrays: DeviceArrays): Partial<KernelTable> {
     binary: bind(elementwise.binary),
     sgdUpdate: bind(optimizer.sgdUpdate),
     adamUpdate: bind(optimizer.adamUpdate),
+    gemm: bind(gemm.gemm),
+    batchedGemm: bind(gemm.batchedGemm),
+    convForward: bind(conv.convForward),
+    convBackwardData: bind(conv.convBackwardData),
+    convBackwardFilter: bind(conv.convBackwardFilter),
   };
 }
