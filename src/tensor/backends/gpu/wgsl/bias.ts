@@ -2,7 +2,8 @@
  * The per-channel bias of conv and linear layers in WGSL, over [n, c, volume]: the forward adds in
  * place with one thread per element; the backward sums each channel's gradient with one workgroup per
  * channel (threads stride over the channel's n * volume values, then a tree reduction in workgroup
- * memory). The reference sums in a JS number; this sums in float32, in another order.
+ * memory), or, when a channel has few values, with one thread per channel summing them in order.
+ * The reference sums in a JS number; this sums in float32, in another order.
  */
 import type { ChannelBiasArgs, ChannelBiasBackwardArgs } from '../../../kernels/bias';
 import type { Shader } from '../device';
@@ -51,6 +52,27 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) t: u
 }`,
 };
 
+/** At most this many values per channel: one thread per channel rather than a workgroup. */
+const SERIAL_MAX = 64;
+
+// Parameters: n, c, volume. Thread ch sums channel ch, samples in order and each run in order.
+const BIAS_BACKWARD_SERIAL: Shader = {
+  key: 'channelBiasBackward-serial',
+  code: `${bindings(['g'], ['gb'])}
+${FLAT_MAIN}
+  let n = p[0];
+  let c = p[1];
+  let volume = p[2];
+  if (i >= c) { return; }
+  var acc = 0.0;
+  for (var sample = 0u; sample < n; sample++) {
+    let start = (sample * c + i) * volume;
+    for (var k = start; k < start + volume; k++) { acc += g[k]; }
+  }
+  gb[i] = acc;
+}`,
+};
+
 export function channelBias(arrays: DeviceArrays, { out, bias, n, c, volume }: ChannelBiasArgs): void {
   const count = n * c * volume;
   if (count === 0) return;
@@ -61,6 +83,10 @@ export function channelBias(arrays: DeviceArrays, { out, bias, n, c, volume }: C
 export function channelBiasBackward(arrays: DeviceArrays, { g, gb, n, c, volume }: ChannelBiasBackwardArgs): void {
   if (c === 0) return;
   const params = new Params().u32(n, c, volume).build();
+  if (n * volume <= SERIAL_MAX) {
+    arrays.launch(BIAS_BACKWARD_SERIAL, [arrays.input(g as never)], [arrays.output(gb)], params, flatGrid(c));
+    return;
+  }
   const groups: [number, number, number] = [Math.min(c, MAX_GROUPS), Math.ceil(c / MAX_GROUPS), 1];
   arrays.launch(BIAS_BACKWARD, [arrays.input(g as never)], [arrays.output(gb)], params, groups);
 }

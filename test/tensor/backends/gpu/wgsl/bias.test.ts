@@ -10,8 +10,9 @@ function random(n: number, seed: number, scale = 2): Float32Array {
 }
 
 // [n, c, volume]: conv-like, linear-like (volume 1), one channel, one sample, more values per channel
-// than a workgroup's 256 threads, and more channels than fit one workgroup of the flat grid.
-const SHAPES: [number, number, number][] = [[2, 3, 25], [7, 13, 1], [1, 1, 1], [3, 1, 700], [1, 5, 300], [4, 70, 3], [0, 4, 5]];
+// than a workgroup's 256 threads, more channels than one workgroup of the flat grid, and no samples.
+// The backward sums with a workgroup per channel above 64 values a channel, a thread per channel below.
+const SHAPES: [number, number, number][] = [[2, 3, 25], [7, 13, 1], [1, 1, 1], [3, 1, 700], [1, 5, 300], [4, 70, 3], [1, 100, 65], [0, 4, 5]];
 
 describe.skipIf(!onWebGpu())('WGSL channel bias', () => {
   it('channelBias adds each channel its bias in place, exactly', () => {
@@ -33,4 +34,5 @@ describe.skipIf(!onWebGpu())('WGSL channel bias', () => {
       expect(maxRelativeError(onDevice.gb, reference.gb), `${n} ${c} ${volume}`).toBeLessThan(1e-5);
     });
   });
+
 });
