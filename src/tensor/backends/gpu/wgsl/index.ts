@@ -4,10 +4,14 @@
  */
 import type { KernelTable } from '../../../registry';
 import type { DeviceArrays } from '../device-arrays';
+import * as bias from './bias';
 import * as conv from './conv';
+import * as copy from './copy';
 import * as elementwise from './elementwise';
+import * as embedding from './embedding';
 import * as gemm from './gemm';
 import * as optimizer from './optimizer';
+import * as pooling from './pooling';
 
 export function wgslKernelTable(arrays: DeviceArrays): Partial<KernelTable> {
   const bind = <A>(kernel: (arrays: DeviceArrays, args: A) => void) => (args: A) => kernel(arrays, args);
@@ -28,5 +32,15 @@ export function wgslKernelTable(arrays: DeviceArrays): Partial<KernelTable> {
     convForward: bind(conv.convForward),
     convBackwardData: bind(conv.convBackwardData),
     convBackwardFilter: bind(conv.convBackwardFilter),
+    maxPool2d: bind(pooling.maxPool2d),
+    maxPool2dBackward: bind(pooling.maxPool2dBackward),
+    avgPool2d: bind(pooling.avgPool2d),
+    avgPool2dBackward: bind(pooling.avgPool2dBackward),
+    stridedCopy: bind(copy.stridedCopy),
+    copyRegion: bind(copy.copyRegion),
+    channelBias: bind(bias.channelBias),
+    channelBiasBackward: bind(bias.channelBiasBackward),
+    embedding: bind(embedding.embedding),
+    embeddingBackward: bind(embedding.embeddingBackward),
   };
 }
