@@ -6,6 +6,7 @@ import type { KernelTable } from '../../../registry';
 import type { DeviceArrays } from '../device-arrays';
 import * as elementwise from './elementwise';
 import * as optimizer from './optimizer';
+import * as reduce from './reduce';
 
 export function wgslKernelTable(arrays: DeviceArrays): Partial<KernelTable> {
   const bind = <A>(kernel: (arrays: DeviceArrays, args: A) => void) => (args: A) => kernel(arrays, args);
@@ -21,5 +22,8 @@ export function wgslKernelTable(arrays: DeviceArrays): Partial<KernelTable> {
     binary: bind(elementwise.binary),
     sgdUpdate: bind(optimizer.sgdUpdate),
     adamUpdate: bind(optimizer.adamUpdate),
+    reduce: bind(reduce.reduce),
+    reduceBackward: bind(reduce.reduceBackward),
+    argReduce: bind(reduce.argReduce),
   };
 }
