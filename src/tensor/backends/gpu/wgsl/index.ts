@@ -7,6 +7,7 @@ import type { DeviceArrays } from '../device-arrays';
 import * as elementwise from './elementwise';
 import * as optimizer from './optimizer';
 import * as reduce from './reduce';
+import * as softmax from './softmax';
 
 export function wgslKernelTable(arrays: DeviceArrays): Partial<KernelTable> {
   const bind = <A>(kernel: (arrays: DeviceArrays, args: A) => void) => (args: A) => kernel(arrays, args);
@@ -25,5 +26,7 @@ export function wgslKernelTable(arrays: DeviceArrays): Partial<KernelTable> {
     reduce: bind(reduce.reduce),
     reduceBackward: bind(reduce.reduceBackward),
     argReduce: bind(reduce.argReduce),
+    softmax: bind(softmax.softmax),
+    softmaxBackward: bind(softmax.softmaxBackward),
   };
 }
