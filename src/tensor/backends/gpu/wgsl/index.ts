@@ -4,6 +4,7 @@
  */
 import type { KernelTable } from '../../../registry';
 import type { DeviceArrays } from '../device-arrays';
+import * as batchnorm from './batchnorm';
 import * as elementwise from './elementwise';
 import * as optimizer from './optimizer';
 import * as reduce from './reduce';
@@ -28,5 +29,9 @@ export function wgslKernelTable(arrays: DeviceArrays): Partial<KernelTable> {
     argReduce: bind(reduce.argReduce),
     softmax: bind(softmax.softmax),
     softmaxBackward: bind(softmax.softmaxBackward),
+    batchNormForward: bind(batchnorm.batchNormForward),
+    batchNormBackward: bind(batchnorm.batchNormBackward),
+    batchNormRunningStats: bind(batchnorm.batchNormRunningStats),
+    batchNormParamGrads: bind(batchnorm.batchNormParamGrads),
   };
 }
