@@ -6,6 +6,7 @@ import type { KernelTable } from '../../../registry';
 import type { DeviceArrays } from '../device-arrays';
 import * as batchnorm from './batchnorm';
 import * as elementwise from './elementwise';
+import * as loss from './loss';
 import * as optimizer from './optimizer';
 import * as reduce from './reduce';
 import * as softmax from './softmax';
@@ -33,5 +34,7 @@ export function wgslKernelTable(arrays: DeviceArrays): Partial<KernelTable> {
     batchNormBackward: bind(batchnorm.batchNormBackward),
     batchNormRunningStats: bind(batchnorm.batchNormRunningStats),
     batchNormParamGrads: bind(batchnorm.batchNormParamGrads),
+    crossEntropy: bind(loss.crossEntropy),
+    crossEntropyBackward: bind(loss.crossEntropyBackward),
   };
 }
