@@ -87,6 +87,17 @@ describe.skipIf(!onWebGpu())('WGSL batchNorm kernels', () => {
     });
   });
 
+  it('an empty batch in training gives NaN statistics, as the reference', () => {
+    const make = () => ({ out: new Float32Array(0), mean: new Float64Array(3), invStd: new Float64Array(3), squares: new Float64Array(3) });
+    const dev = make(), ref = make();
+    const common = { n: 0, c: 3, s: 4, x: new Float32Array(0), weight: null, bias: null, eps: 1e-5, training: true, relu: false };
+    runOnDevice('batchNormForward', { ...common, ...dev });
+    runOnReference('batchNormForward', { ...common, ...ref });
+    expect(dev.mean).toEqual(ref.mean);
+    expect(dev.invStd).toEqual(ref.invStd);
+    expect(dev.squares).toEqual(ref.squares);
+  });
+
   it('batchNormRunningStats and batchNormParamGrads match the reference', () => {
     const c = 75;
     const mean = Float64Array.from(random(c, 1)), squares = Float64Array.from(random(c, 2, 4, 3));
