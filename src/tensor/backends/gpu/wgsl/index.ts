@@ -4,14 +4,18 @@
  */
 import type { KernelTable } from '../../../registry';
 import type { DeviceArrays } from '../device-arrays';
+import * as batchnorm from './batchnorm';
 import * as bias from './bias';
 import * as conv from './conv';
 import * as copy from './copy';
 import * as elementwise from './elementwise';
 import * as embedding from './embedding';
 import * as gemm from './gemm';
+import * as loss from './loss';
 import * as optimizer from './optimizer';
 import * as pooling from './pooling';
+import * as reduce from './reduce';
+import * as softmax from './softmax';
 
 export function wgslKernelTable(arrays: DeviceArrays): Partial<KernelTable> {
   const bind = <A>(kernel: (arrays: DeviceArrays, args: A) => void) => (args: A) => kernel(arrays, args);
@@ -42,5 +46,16 @@ export function wgslKernelTable(arrays: DeviceArrays): Partial<KernelTable> {
     channelBiasBackward: bind(bias.channelBiasBackward),
     embedding: bind(embedding.embedding),
     embeddingBackward: bind(embedding.embeddingBackward),
+    reduce: bind(reduce.reduce),
+    reduceBackward: bind(reduce.reduceBackward),
+    argReduce: bind(reduce.argReduce),
+    softmax: bind(softmax.softmax),
+    softmaxBackward: bind(softmax.softmaxBackward),
+    batchNormForward: bind(batchnorm.batchNormForward),
+    batchNormBackward: bind(batchnorm.batchNormBackward),
+    batchNormRunningStats: bind(batchnorm.batchNormRunningStats),
+    batchNormParamGrads: bind(batchnorm.batchNormParamGrads),
+    crossEntropy: bind(loss.crossEntropy),
+    crossEntropyBackward: bind(loss.crossEntropyBackward),
   };
 }
