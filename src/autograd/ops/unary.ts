@@ -9,6 +9,7 @@ import type { UnaryOp as UnaryKernelOp } from '../../tensor/kernels/unary';
 import { Function, applyFunction } from '../function';
 import { empty } from './util';
 import { kernel } from '../../tensor/registry';
+import { stridesOf } from '../../tensor/shape';
 
 export type UnaryOp = UnaryKernelOp | 'relu';
 
@@ -94,7 +95,11 @@ class Cast extends Function<[]> {
   }
 
   forward(x: Tensor): Tensor {
-    return new Tensor(convert(x.data, this.dtype), x.shape);
+    if (x.dtype !== this.dtype) return new Tensor(convert(x.data, this.dtype), x.shape);
+    // A same-dtype copy (clone) goes through a kernel, so on a device backend it stays on the device.
+    const out = empty(x.shape, x.dtype);
+    kernel('stridedCopy', x.dtype)({ src: x.storage, srcStrides: stridesOf(x.shape), shape: x.shape, out: out.storage });
+    return out;
   }
 
   backward(g: Tensor): Tensor[] {

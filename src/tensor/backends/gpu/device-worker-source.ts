@@ -23,7 +23,9 @@
 
 export const STATE = 0;
 export const TEXT_LENGTH = 1;
-export const CONTROL_SLOTS = 2;
+/** Set by the main thread as its process exits: the worker then runs nothing more. */
+export const CLOSING = 2;
+export const CONTROL_SLOTS = 3;
 
 export const BUSY = 0;
 export const DONE = 1;
@@ -173,6 +175,9 @@ async function read(c) {
 
 async function handle(batch) {
   for (const c of batch) {
+    // Calling into Dawn while Node tears the process down aborts it: once the main thread is exiting,
+    // queued work (typically frees of collected arrays) is dropped.
+    if (Atomics.load(control, ${CLOSING}) !== 0) return;
     try {
       if (c.t === 'read') {
         if (firstError === null) await read(c);

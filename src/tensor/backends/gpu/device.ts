@@ -10,7 +10,7 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import type { TypedArray } from '../../dtype';
 import {
-  BUSY, CONTROL_SLOTS, DEVICE_WORKER_SOURCE, DONE, FAILED, STATE, TEXT_BYTES, TEXT_LENGTH,
+  BUSY, CLOSING, CONTROL_SLOTS, DEVICE_WORKER_SOURCE, DONE, FAILED, STATE, TEXT_BYTES, TEXT_LENGTH,
 } from './device-worker-source';
 
 export type BufferId = number;
@@ -78,8 +78,10 @@ export class GpuDevice {
       execArgv: [],
       workerData: { control: control.buffer, text: text.buffer, dawnPath: addon.path },
     });
-    // The worker only waits for work: it must not keep the process alive.
+    // The worker only waits for work: it must not keep the process alive; and it must stop calling
+    // into Dawn once the process is exiting (see device-worker-source.ts).
     worker.unref();
+    process.once('exit', () => Atomics.store(control, CLOSING, 1));
     const first = waitForAnswer(control, text, START_TIMEOUT_MS);
     if (first.state !== DONE) {
       void worker.terminate();
