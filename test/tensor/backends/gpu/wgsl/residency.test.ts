@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { maxRelativeError, onWebGpu } from './harness';
 import { gpuBackend } from '../../../../../src/tensor/backends/gpu';
 import { Tensor } from '../../../../../src/tensor/tensor';
-import { withBackend } from '../../../../../src/tensor/registry';
+import { KERNEL_GRADIENTS, KernelName, getBackend, setBackend, withBackend } from '../../../../../src/tensor/registry';
+import { isSoftwareAdapter } from '../../../../../src/tensor/backends/gpu/device';
 import { optim, randn, manualSeed } from '../../../../../src';
 
 describe.skipIf(!onWebGpu())('arrays stay on the WebGPU device between kernels', () => {
@@ -54,5 +55,27 @@ describe.skipIf(!onWebGpu())('arrays stay on the WebGPU device between kernels',
     }
     expect(device.counters.reads - readsBefore).toBe(0);
     (w.toArray() as number[]).forEach((v, i) => expect(v).toBeCloseTo(value[i], 4));
+  });
+});
+
+describe.skipIf(!onWebGpu())('the WebGPU backend in the registry', () => {
+  it('has, for every forward kernel it runs, the kernels of its backward pass (no slow backward)', () => {
+    const kernels = gpuBackend.kernels;
+    for (const name of Object.keys(kernels) as KernelName[]) {
+      const backward = KERNEL_GRADIENTS[name].backward;
+      if (backward === 'is-gradient') continue;
+      for (const gradient of backward) expect(kernels[gradient], `${name} -> ${gradient}`).toBeDefined();
+    }
+  });
+
+  it('is not chosen by setBackend("auto") on a software adapter, but runs when asked for', () => {
+    expect(isSoftwareAdapter(gpuBackend.device()!.adapter)).toBe(true);
+    expect(gpuBackend.preferredWhenAvailable()).toBe(false);
+    setBackend('auto');
+    try {
+      expect(getBackend().name).not.toBe('gpu');
+    } finally {
+      setBackend('gpu');
+    }
   });
 });
