@@ -11,8 +11,8 @@ import type {
 } from '../../../kernels/batchnorm';
 import type { BufferId, Shader } from '../device';
 import { DeviceArrays, Params } from '../device-arrays';
-import { FLAT_MAIN, flatGrid } from './grid';
-import { Binding, FLOAT_BITS, GROUP, GROUP_MAIN, cachedShader, declare, groupGrid, treeReduce } from './reduce';
+import { FLAT_MAIN, GROUP, GROUP_MAIN, flatGrid, groupGrid } from './grid';
+import { Binding, FLOAT_BITS, cachedShader, declare, treeReduce } from './source';
 
 const f32s = (...names: string[]): Binding[] => names.map((name) => [name, 'f32'] as const);
 

@@ -8,7 +8,8 @@
 import type { ChannelBiasArgs, ChannelBiasBackwardArgs } from '../../../kernels/bias';
 import type { Shader } from '../device';
 import { DeviceArrays, Params } from '../device-arrays';
-import { FLAT_MAIN, bindings, flatGrid } from './grid';
+import { FLAT_MAIN, flatGrid } from './grid';
+import { bindings } from './source';
 
 // Parameters: count, c, volume.
 const BIAS: Shader = {

@@ -14,7 +14,7 @@
 import type { ConvBackwardDataArgs, ConvBackwardFilterArgs, ConvForwardArgs, ConvShape } from '../../../kernels/conv';
 import { convSizes } from '../../../kernels/conv';
 import { DeviceArrays } from '../device-arrays';
-import { bindings } from './grid';
+import { bindings } from './source';
 import { launchTiled, tiledShader } from './gemm';
 
 /**

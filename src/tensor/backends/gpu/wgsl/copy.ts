@@ -11,7 +11,8 @@ import type { RegionCopy } from '../../../kernels/region';
 import { stridesOf } from '../../../shape';
 import type { Shader } from '../device';
 import { DeviceArrays, Params } from '../device-arrays';
-import { FLAT_MAIN, bindings, flatGrid } from './grid';
+import { FLAT_MAIN, flatGrid } from './grid';
+import { bindings } from './source';
 
 /** Dims a copy may have after coalescing (the binary kernels' limit too). */
 const MAX_RANK = 8;

@@ -10,18 +10,12 @@ import type { BinaryArgs, BinaryOp } from '../../../kernels/binary';
 import { broadcastStrides } from '../../../shape';
 import type { Shader } from '../device';
 import { DeviceArrays, Params } from '../device-arrays';
-import { FLAT_MAIN, bindings, flatGrid } from './grid';
-
-const shaders = new Map<string, Shader>();
+import { FLAT_MAIN, flatGrid } from './grid';
+import { FLOAT_BITS, bindings, cachedShader } from './source';
 
 /** A shader computing `out[i]` from inputs read at `i`: `body` is WGSL using p[1].. and the arrays. */
 function mapShader(key: string, reads: string[], writes: string[], body: string): Shader {
-  let shader = shaders.get(key);
-  if (!shader) {
-    shader = { key, code: `${bindings(reads, writes)}\n${FLAT_MAIN}\n  if (i >= p[0]) { return; }\n  ${body}\n}` };
-    shaders.set(key, shader);
-  }
-  return shader;
+  return cachedShader(key, () => `${bindings(reads, writes)}\n${FLOAT_BITS}\n${FLAT_MAIN}\n  if (i >= p[0]) { return; }\n  ${body}\n}`);
 }
 
 /** Runs a map shader over n elements with extra float parameters after n. */
@@ -32,9 +26,10 @@ function map(arrays: DeviceArrays, shader: Shader, reads: ArrayLike<number>[], w
   arrays.launch(shader, readIds, writeIds, new Params().u32(n).f32(...floats).build(), flatGrid(n));
 }
 
-// select(f, t, cond): WGSL's argument order is (false value, true value, condition).
+// select(f, t, cond): WGSL's argument order is (false value, true value, condition). NaN passes
+// through ReLU as in torch.relu; it is tested by its bits (see FLOAT_BITS).
 export function relu(arrays: DeviceArrays, { x, y }: ReluArgs): void {
-  map(arrays, mapShader('relu', ['x'], ['y'], 'y[i] = select(0.0, x[i], x[i] > 0.0);'), [x], [y], y.length);
+  map(arrays, mapShader('relu', ['x'], ['y'], 'y[i] = select(0.0, x[i], x[i] > 0.0 || isNan(x[i]));'), [x], [y], y.length);
 }
 
 export function reluBackward(arrays: DeviceArrays, { x, g, dx }: ReluBackwardArgs): void {
@@ -42,7 +37,7 @@ export function reluBackward(arrays: DeviceArrays, { x, g, dx }: ReluBackwardArg
 }
 
 export function addRelu(arrays: DeviceArrays, { a, b, out }: AddReluArgs): void {
-  map(arrays, mapShader('addRelu', ['a', 'b'], ['out'], 'let v = a[i] + b[i];\n  out[i] = select(0.0, v, v > 0.0);'), [a, b], [out], out.length);
+  map(arrays, mapShader('addRelu', ['a', 'b'], ['out'], 'let v = a[i] + b[i];\n  out[i] = select(0.0, v, v > 0.0 || isNan(v));'), [a, b], [out], out.length);
 }
 
 export function addInto(arrays: DeviceArrays, { target, source }: AddIntoArgs): void {
@@ -113,10 +108,7 @@ const MAX_RANK = 8;
  */
 export function binary(arrays: DeviceArrays, { op, a, aShape, b, bShape, outShape, out }: BinaryArgs): void {
   if (outShape.length > MAX_RANK) throw new Error(`gpu backend: binary ${op} supports up to ${MAX_RANK} dims; got ${outShape.length}`);
-  const key = `binary-${op}`;
-  let shader = shaders.get(key);
-  if (!shader) {
-    const code = `${bindings(['a', 'b'], ['out'])}
+  const shader = cachedShader(`binary-${op}`, () => `${bindings(['a', 'b'], ['out'])}
 ${op === 'pow' ? POW : ''}
 ${FLAT_MAIN}
   if (i >= p[0]) { return; }
@@ -134,10 +126,7 @@ ${FLAT_MAIN}
   let u = a[ia];
   let v = b[ib];
   out[i] = ${BINARY[op]};
-}`;
-    shader = { key, code };
-    shaders.set(key, shader);
-  }
+}`);
   const n = out.length;
   if (n === 0) return;
   const params = new Params().u32(n, outShape.length, ...outShape, ...broadcastStrides(aShape, outShape), ...broadcastStrides(bShape, outShape));

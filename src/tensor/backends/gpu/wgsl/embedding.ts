@@ -10,7 +10,8 @@ import type { EmbeddingArgs, EmbeddingBackwardArgs } from '../../../kernels/embe
 import { syncToHost } from '../../../residency';
 import type { BufferId, Shader } from '../device';
 import { DeviceArrays, Params } from '../device-arrays';
-import { FLAT_MAIN, PARAMS, flatGrid } from './grid';
+import { FLAT_MAIN, flatGrid } from './grid';
+import { PARAMS } from './source';
 
 /** The indices as an Int32Array: as given when they are one (on the device they are i32 words). */
 function int32Indices(indices: ArrayLike<number>): Int32Array {

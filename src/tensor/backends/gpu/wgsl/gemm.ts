@@ -15,7 +15,8 @@ import type { BatchedGemmArgs, GemmArgs } from '../../../kernels/gemm';
 import type { TypedArray } from '../../../dtype';
 import type { Shader } from '../device';
 import { DeviceArrays, Params } from '../device-arrays';
-import { FLAT_MAIN, bindings, flatGrid } from './grid';
+import { FLAT_MAIN, flatGrid } from './grid';
+import { bindings, cachedShader } from './source';
 
 /** Output tile edge, K step and the thread block, as the shader below hard-codes them. */
 export const TILE = 64;
@@ -45,11 +46,11 @@ export interface TiledProduct {
   bAlongN: boolean;
 }
 
-const shaders = new Map<string, Shader>();
-
 export function tiledShader(spec: TiledProduct): Shader {
-  let shader = shaders.get(spec.key);
-  if (shader) return shader;
+  return cachedShader(spec.key, () => tiledCode(spec));
+}
+
+function tiledCode(spec: TiledProduct): string {
   const aIndices = spec.aAlongK
     ? 'let ak = e % 16u;\n        let ar = e / 16u;'
     : 'let ar = e % 64u;\n        let ak = e / 64u;';
@@ -120,9 +121,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     }
   }
 }`;
-  shader = { key: spec.key, code };
-  shaders.set(spec.key, shader);
-  return shader;
+  return code;
 }
 
 /**
@@ -213,11 +212,7 @@ export function gemm(arrays: DeviceArrays, args: GemmArgs): void {
 /** Zeroes c[start, end) (the part of C no batchedGemm slot covers when it overwrites C). */
 function zeroRange(arrays: DeviceArrays, c: TypedArray, start: number, end: number): void {
   if (end <= start) return;
-  let shader = shaders.get('gemm-zero');
-  if (!shader) {
-    shader = { key: 'gemm-zero', code: `${bindings([], ['c'])}\n${FLAT_MAIN}\n  if (i >= p[1]) { return; }\n  c[p[0] + i] = 0.0;\n}` };
-    shaders.set('gemm-zero', shader);
-  }
+  const shader = cachedShader('gemm-zero', () => `${bindings([], ['c'])}\n${FLAT_MAIN}\n  if (i >= p[1]) { return; }\n  c[p[0] + i] = 0.0;\n}`);
   arrays.launch(shader, [], [arrays.inout(c)], new Params().u32(start, end - start).build(), flatGrid(end - start));
 }
 

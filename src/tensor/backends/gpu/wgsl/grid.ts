@@ -1,6 +1,10 @@
 /**
- * One thread per element, for kernels over n elements. A dispatch has at most 65535 workgroups along
- * each axis, so large n spreads over a 2-D grid; `FLAT_INDEX` recovers the element's index from it.
+ * The two launch shapes of the WGSL kernels. A dispatch has at most 65535 workgroups along each
+ * axis, so large counts spread over a 2-D grid, and the entry points below recover the index.
+ *
+ * - Flat: one thread per element, WORKGROUP threads to a workgroup (`FLAT_MAIN` defines `i`).
+ * - Per item: one workgroup of GROUP threads per item (a channel, an output of a long reduction),
+ *   reducing in workgroup memory (`GROUP_MAIN` defines `item` and the thread's `t`).
  */
 export const WORKGROUP = 64;
 const MAX_GROUPS = 65535;
@@ -17,13 +21,17 @@ export const FLAT_MAIN = `@compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let i = gid.x + gid.y * groups.x * ${WORKGROUP}u;`;
 
-/** WGSL: the parameter words every kernel gets at binding 0. */
-export const PARAMS = '@group(0) @binding(0) var<storage, read> p: array<u32>;';
+/** Threads per workgroup of the workgroup reductions (a power of two, for the tree). */
+export const GROUP = 256;
 
-/** WGSL declarations of read-only float arrays at bindings 1.. and then writable ones. */
-export function bindings(reads: readonly string[], writes: readonly string[], type = 'f32'): string {
-  const lines = [PARAMS];
-  reads.forEach((name, i) => lines.push(`@group(0) @binding(${i + 1}) var<storage, read> ${name}: array<${type}>;`));
-  writes.forEach((name, i) => lines.push(`@group(0) @binding(${reads.length + i + 1}) var<storage, read_write> ${name}: array<${type}>;`));
-  return lines.join('\n');
+/** The grid of one workgroup per item, for `items` items (2-D past 65535). */
+export function groupGrid(items: number): [number, number, number] {
+  const n = Math.max(1, items);
+  if (n <= MAX_GROUPS) return [n, 1, 1];
+  return [MAX_GROUPS, Math.ceil(n / MAX_GROUPS), 1];
 }
+
+/** WGSL: the entry point of a workgroup-per-item kernel: `item` is the workgroup's item, `t` the thread's index in it. */
+export const GROUP_MAIN = `@compute @workgroup_size(${GROUP})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u, @builtin(local_invocation_index) t: u32) {
+  let item = wid.x + wid.y * groups.x;`;

@@ -9,8 +9,8 @@
 import type { CrossEntropyArgs, CrossEntropyBackwardArgs } from '../../../kernels/loss';
 import type { Shader } from '../device';
 import { DeviceArrays, Params } from '../device-arrays';
-import { FLAT_MAIN, flatGrid } from './grid';
-import { Binding, FLOAT_BITS, GROUP, GROUP_MAIN, cachedShader, declare, freeAll, treeReduce } from './reduce';
+import { FLAT_MAIN, GROUP, GROUP_MAIN, flatGrid } from './grid';
+import { Binding, FLOAT_BITS, cachedShader, declare, treeReduce } from './source';
 
 /** WGSL: the element's slice, after p = outer, classes, inner, ignoreIndex, smoothing, ... */
 const ELEMENT = `  let classes = p[1];
@@ -88,7 +88,7 @@ export function crossEntropy(arrays: DeviceArrays, args: CrossEntropyArgs): void
   }
   const writes = perElement ? [arrays.output(args.totalWeight)] : [arrays.output(out), arrays.output(args.totalWeight)];
   arrays.launch(totalShader(reduction), [losses, weights], writes, new Params().u32(n).build(), [1, 1, 1]);
-  freeAll(arrays, perElement ? [weights] : [losses, weights]);
+  for (const id of perElement ? [weights] : [losses, weights]) arrays.device.free(id);
 }
 
 // p: outer, classes, inner, ignoreIndex, smoothing, perElement, mean (flags), totalWeight.

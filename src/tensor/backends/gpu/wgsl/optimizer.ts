@@ -7,7 +7,8 @@ import type { AdamUpdateArgs, SgdUpdateArgs } from '../../../kernels/optimizer';
 import { adamBiasCorrections } from '../../../kernels/optimizer';
 import type { Shader } from '../device';
 import { DeviceArrays, Params } from '../device-arrays';
-import { FLAT_MAIN, bindings, flatGrid } from './grid';
+import { FLAT_MAIN, flatGrid } from './grid';
+import { bindings } from './source';
 
 // Parameters: n, lr, momentum, dampening, weightDecay, flags (1 maximize, 2 nesterov, 4 first step).
 function sgdShader(withMomentum: boolean): Shader {

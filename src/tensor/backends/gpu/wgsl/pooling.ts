@@ -13,7 +13,8 @@ import type {
 import { axisWindows } from '../../../kernels/pooling';
 import type { Shader } from '../device';
 import { DeviceArrays, Params } from '../device-arrays';
-import { FLAT_MAIN, PARAMS, bindings, flatGrid } from './grid';
+import { FLAT_MAIN, flatGrid } from './grid';
+import { PARAMS, bindings } from './source';
 
 /** WGSL: whether v is a NaN, by its bits (a comparison v != v may be folded away). */
 const IS_NAN = 'fn isNan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }';

@@ -8,95 +8,12 @@
  * most three dims. Short reductions run one thread per output element; long ones one workgroup per
  * output element, its threads striding over the reduced elements and then combining in workgroup
  * memory (a tree), so a few large outputs do not each run on a single thread.
- *
- * Also the helpers the other WGSL reduction files share (typed bindings, a workgroup-per-item grid).
  */
 import type { ArgReduceArgs, ReduceArgs, ReduceBackwardArgs, ReduceOp } from '../../../kernels/reduce';
 import type { BufferId, Shader } from '../device';
 import { DeviceArrays, Params } from '../device-arrays';
-import { FLAT_MAIN, PARAMS, flatGrid } from './grid';
-
-// ---------------------------------------------------------------------------------------------
-// Shared helpers.
-
-/** One binding: its WGSL name and element type. */
-export type Binding = readonly [name: string, type: 'f32' | 'i32' | 'u32'];
-
-/** WGSL declarations: params at 0, the read-only `reads` at 1.., then the writable `writes`. */
-export function declare(reads: readonly Binding[], writes: readonly Binding[]): string {
-  const lines = [PARAMS];
-  reads.forEach(([name, type], i) => lines.push(`@group(0) @binding(${i + 1}) var<storage, read> ${name}: array<${type}>;`));
-  writes.forEach(([name, type], i) =>
-    lines.push(`@group(0) @binding(${reads.length + i + 1}) var<storage, read_write> ${name}: array<${type}>;`));
-  return lines.join('\n');
-}
-
-const shaderCache = new Map<string, Shader>();
-
-/** The shader cached under `key`, made by `code()` the first time. */
-export function cachedShader(key: string, code: () => string): Shader {
-  let shader = shaderCache.get(key);
-  if (!shader) {
-    shader = { key, code: code() };
-    shaderCache.set(key, shader);
-  }
-  return shader;
-}
-
-/** Threads per workgroup of the workgroup reductions (a power of two, for the tree). */
-export const GROUP = 256;
-const MAX_GROUPS = 65535;
-
-/** The grid of one workgroup per item, for `items` items (2-D past 65535). */
-export function groupGrid(items: number): [number, number, number] {
-  const n = Math.max(1, items);
-  if (n <= MAX_GROUPS) return [n, 1, 1];
-  return [MAX_GROUPS, Math.ceil(n / MAX_GROUPS), 1];
-}
-
-/**
- * WGSL: the entry point of a workgroup-per-item kernel: `item` is the workgroup's item, `t` the
- * thread's index in it (0 .. GROUP - 1).
- */
-export const GROUP_MAIN = `@compute @workgroup_size(${GROUP})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) groups: vec3u, @builtin(local_invocation_index) t: u32) {
-  let item = wid.x + wid.y * groups.x;`;
-
-/**
- * WGSL: a tree reduction of one f32 per thread across the workgroup, `combine(a, b)` being a WGSL
- * function the shader defines. Every thread of the workgroup must call it (it has barriers) and
- * every thread gets the result. `scratchName` names the var<workgroup> array<f32, GROUP> to use.
- */
-export function treeReduce(fnName: string, combine: string, scratchName = 'partial'): string {
-  return `var<workgroup> ${scratchName}: array<f32, ${GROUP}>;
-fn ${fnName}(t: u32, value: f32) -> f32 {
-  workgroupBarrier();
-  ${scratchName}[t] = value;
-  workgroupBarrier();
-  for (var width = ${GROUP / 2}u; width > 0u; width = width / 2u) {
-    if (t < width) { ${scratchName}[t] = ${combine}(${scratchName}[t], ${scratchName}[t + width]); }
-    workgroupBarrier();
-  }
-  let result = ${scratchName}[0];
-  workgroupBarrier();
-  return result;
-}`;
-}
-
-/** WGSL: float constants that constant expressions cannot hold (infinities), as functions. */
-export const FLOAT_BITS = `fn posInf() -> f32 { var b = 0x7f800000u; return bitcast<f32>(b); }
-fn negInf() -> f32 { var b = 0xff800000u; return bitcast<f32>(b); }
-fn nan() -> f32 { var b = 0x7fc00000u; return bitcast<f32>(b); }
-// By the bits: the compiler may fold v != v to false (SwiftShader's does).
-fn isNan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }`;
-
-/** Frees scratch buffers once the work posted so far (which uses them) is queued. */
-export function freeAll(arrays: DeviceArrays, ids: readonly BufferId[]): void {
-  for (const id of ids) arrays.device.free(id);
-}
-
-// ---------------------------------------------------------------------------------------------
-// reduce.
+import { FLAT_MAIN, GROUP, GROUP_MAIN, flatGrid, groupGrid } from './grid';
+import { Binding, FLOAT_BITS, cachedShader, declare, treeReduce } from './source';
 
 /** The reduction simplified: kept and reduced dims (merged), each with its size and input stride. */
 interface Plan {
@@ -277,7 +194,7 @@ export function reduceBackward(arrays: DeviceArrays, { op, g, x, y, shape, dims,
   const hits = arrays.scratch(pl.outCount);
   launchReduce(arrays, 'hits', pl, [xId, yId], hits);
   arrays.launch(expandShader(true), [arrays.input(g), xId, yId, hits], [arrays.output(dx)], params, flatGrid(n));
-  freeAll(arrays, [hits]);
+  arrays.device.free(hits);
 }
 
 // argReduce. p: outer, size, inner. One thread per (o, k); the first extreme wins, a NaN at once.

@@ -8,7 +8,7 @@ import type { SoftmaxArgs, SoftmaxBackwardArgs } from '../../../kernels/softmax'
 import type { Shader } from '../device';
 import { DeviceArrays, Params } from '../device-arrays';
 import { FLAT_MAIN, flatGrid } from './grid';
-import { FLOAT_BITS, cachedShader, declare } from './reduce';
+import { FLOAT_BITS, cachedShader, declare } from './source';
 
 // p: outer, size, inner. Thread i is slice (o, k) = (i / inner, i % inner).
 const SLICE = `  let size = p[1];

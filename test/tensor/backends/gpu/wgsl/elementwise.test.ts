@@ -12,8 +12,10 @@ function random(n: number, seed: number, scale = 2): Float32Array {
 }
 
 describe.skipIf(!onWebGpu())('WGSL elementwise kernels', () => {
-  it('relu, reluBackward and addRelu match the reference', () => {
+  it('relu, reluBackward and addRelu match the reference, NaN kept as torch.relu keeps it', () => {
     const x = random(1000, 1), g = random(1000, 2), b = random(1000, 3);
+    x[5] = NaN;
+    x[6] = -0;
     for (const [name, args] of [
       ['relu', () => ({ x, y: new Float32Array(1000) })],
       ['reluBackward', () => ({ x, g, dx: new Float32Array(1000) })],
