@@ -49,6 +49,7 @@ const SECTIONS = {
 /** What the flags that set no run setting tell the command itself (each under its flag's name). */
 export interface CommandOptions {
   workers?: number;
+  backend?: BackendChoice;
   out?: string;
   resume: boolean;
   overwrite: boolean;
@@ -120,6 +121,8 @@ function commandFlag<K extends keyof CommandOptions>(
 }
 
 const DEPTHS = ['18', '34', '50', '101'] as const;
+const BACKENDS = ['auto', 'ts', 'cpu', 'gpu'] as const;
+export type BackendChoice = (typeof BACKENDS)[number];
 const syn = SYNTHETIC_RUN;
 
 export const FLAGS: readonly Flag[] = [
@@ -222,6 +225,12 @@ export const FLAGS: readonly Flag[] = [
   commandFlag({
     name: 'workers', arg: 'N', section: 'run', help: 'frame-decoding threads (default 1); --resume takes any number',
     parse: (t) => intOption(t, 'workers'), onResume: 'any',
+  }),
+  // Where the kernels run changes the speed, and float32 results in their last bits, not the run.
+  commandFlag({
+    name: 'backend', arg: 'B', section: 'run',
+    help: `${BACKENDS.join(' | ')}: where the kernels run (default auto: a hardware GPU, else the cpu backend)`,
+    parse: (t) => choiceOption(t, 'backend', BACKENDS), onResume: 'any',
   }),
   commandFlag({ name: 'out', arg: 'DIR', section: 'run', help: 'checkpoints, metrics.jsonl and curves.png (default runs/<dataset>-<arch>)' }),
   commandFlag({ name: 'resume', section: 'run', help: 'continue the run in --out where it stopped, on its dataset and with its settings' }),

@@ -11,7 +11,7 @@
  */
 import fs from 'fs';
 import path from 'path';
-import { manualSeed, nn, optim, ssan, train } from '../src';
+import { getBackend, manualSeed, nn, optim, setBackend, ssan, train } from '../src';
 import { formatPercent } from './percent';
 import {
   applySettings, asFlag, checkNewRun, contradictions, flagHelp, given, newOnResume, parseFlags, ParsedFlags,
@@ -57,6 +57,8 @@ async function main(): Promise<void> {
 
   const { run, splits } = flags.resume ? resumedRun(outDir, flags, log) : newRun(flags, log);
 
+  setBackend(flags.backend ?? 'auto');
+  log(`kernels: the ${getBackend().name} backend (${getBackend().describe()})`);
   manualSeed(run.seed);
   const model = buildModel(run.config);
   if (run.pretrained && !flags.resume) {

@@ -30,11 +30,13 @@ describe('examples/train-sth-flags.ts', () => {
     expect([run.config.resize, run.config.depth, run.recipe.lr, run.data.root]).toEqual([24, 18, 0.5, path.resolve('some/data')]);
     expect(() => parseFlags(['--accumulate', '0'])).toThrow("--accumulate must be an integer >= 1; got '0'");
     expect(() => parseFlags(['--depth', '20'])).toThrow('--depth must be one of 18, 34, 50, 101');
+    expect(parseFlags(['--backend', 'gpu'])).toMatchObject({ backend: 'gpu' });
+    expect(() => parseFlags(['--backend', 'cuda'])).toThrow('--backend must be one of auto, ts, cpu, gpu');
   });
 
   it('on --resume, a flag contradicts the saved run unless it agrees, may change (--epochs) or sets nothing (--workers)', () => {
     const names = (argv: string[]) => contradictions(parseFlags(argv).settings, saved).map((c) => [c.flag.name, c.saved, c.given]);
-    expect(names(['--resize', '20', '--crop', '16', '--data', 'some/data', '--epochs', '9', '--workers', '4'])).toEqual([]);
+    expect(names(['--resize', '20', '--crop', '16', '--data', 'some/data', '--epochs', '9', '--workers', '4', '--backend', 'ts'])).toEqual([]);
     expect(names(['--resize', '24', '--accumulate', '1', '--data', 'other'])).toEqual([
       ['data', saved.data.root, path.resolve('other')], ['resize', 20, 24], ['accumulate', 8, 1],
     ]);
