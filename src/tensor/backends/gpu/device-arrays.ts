@@ -6,7 +6,7 @@
  * then launches shaders on the buffers. See src/tensor/residency.ts for when values come back.
  */
 import type { TypedArray } from '../../dtype';
-import { DeviceCopyOwner, attachDeviceCopy, deviceCopyOf } from '../../residency';
+import { DeviceCopyOwner, attachDeviceCopy, deviceCopyOf, takeForHost } from '../../residency';
 import { BufferId, GpuDevice, Shader } from './device';
 
 /** The 32-bit words to upload for a host array: float32 values, or int32 for an Int32Array. */
@@ -30,6 +30,8 @@ export class DeviceArrays implements DeviceCopyOwner {
   input(array: TypedArray): BufferId {
     const copy = deviceCopyOf(array);
     if (copy && copy.owner === this) return copy.handle;
+    // A copy on another device (one closed and started afresh, say) may hold the newest values.
+    if (copy) takeForHost(array);
     const id = this.device.create(Math.max(array.length, 1));
     if (array.length > 0) this.device.write(id, wordsOf(array));
     attachDeviceCopy(array, this, id, true);
