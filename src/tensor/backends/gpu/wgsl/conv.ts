@@ -2,11 +2,13 @@
  * The convolution kernels in WGSL, as implicit GEMMs: the tiled product of gemm.ts with loads that
  * compute im2col indices on the fly, so no column matrix is ever stored.
  *
- * - forward, per (sample, group) on the z axis: y[o, q] = sum over k of W[o, k] · col[k, q], k over
- *   (channel, kd, kh, kw) and q over output positions, col read from x (zero in the padding);
- * - backward data, per (sample, group): gx[c, i] = sum over (o, kd, kh, kw) of W[o, c, kd, kh, kw] ·
- *   gy[o, q], q the output position whose window puts that tap on input position i, where one exists
- *   (along each dim, i + pad - tap · dilation divisible by the stride and in range): a gather;
+ * - forward, per group on the z axis: y[n, o, q] = sum over k of W[o, k] · col_n[k, q], k over
+ *   (channel, kd, kh, kw), the product's columns over (sample n, output position q), so that layers
+ *   with small frames still fill wide tiles; col read from x (zero in the padding);
+ * - backward data, per group: gx[n, c, i] = sum over (o, kd, kh, kw) of W[o, c, kd, kh, kw] ·
+ *   gy[n, o, q], columns over (sample, input position i), q the output position whose window puts
+ *   that tap on i, where one exists (along each dim, i + pad - tap · dilation divisible by the stride
+ *   and in range): a gather;
  * - backward filter, per group: gW[o, k] = sum over samples and output positions of gy · col, the
  *   sum over (sample, position) being the product's K dimension.
  * Every element of the output is written once, by one thread: no atomics, no zeroing pass.
@@ -15,18 +17,31 @@ import type { ConvBackwardDataArgs, ConvBackwardFilterArgs, ConvForwardArgs, Con
 import { convSizes } from '../../../kernels/conv';
 import { DeviceArrays } from '../device-arrays';
 import { bindings } from './source';
-import { launchTiled, tiledShader } from './gemm';
+import { TiledProduct, launchTiled } from './gemm';
 
 /**
  * Parameters: batch, groups, channels per group, out channels per group, input D H W (4-6), kernel
- * (7-9), stride (10-12), padding (13-15), dilation (16-18), output (19-21), zBase (22).
+ * (7-9), stride (10-12), padding (13-15), dilation (16-18), output (19-21), zBase (22), and the samples
+ * this launch covers: the first (23) and how many (24).
  */
-function convParams(s: ConvShape, zBase: number): Uint32Array {
+function convParams(s: ConvShape, zBase: number, samples: { first: number; count: number }): Uint32Array {
   const geo = s.geometry;
   return Uint32Array.from([
     s.batch, s.groups, geo.channels, s.outChannels / s.groups,
     ...geo.input, ...geo.kernel, ...geo.stride, ...geo.padding, ...geo.dilation, ...geo.output, zBase,
+    samples.first, samples.count,
   ]);
+}
+
+/**
+ * A dispatch spans at most 65535 x 64 product columns, so the samples go in launches of as many as
+ * fit. (A field, so that a test can lower it to see several launches on small inputs.)
+ */
+export const convLaunchLimit = { columns: 65535 * 64 };
+
+function forEachSampleRun(batch: number, columnsPerSample: number, launch: (samples: { first: number; count: number }) => void): void {
+  const perLaunch = Math.max(1, Math.floor(convLaunchLimit.columns / Math.max(1, columnsPerSample)));
+  for (let first = 0; first < batch; first += perLaunch) launch({ first, count: Math.min(perLaunch, batch - first) });
 }
 
 /** The sizes every convolution shader starts from (as WGSL lets). */
@@ -50,6 +65,8 @@ const SIZES = `let NB = p[0];
   let C = G * cg;
   let O = G * og;
   let z = wid.z + p[22];
+  let n0 = p[23];
+  let NS = p[24];
   let itemCount = 1u;`;
 
 /**
@@ -82,52 +99,49 @@ const OUTPUT_AT = `fn outputAt(i: u32, tap: u32, dim: u32) -> i32 {
   return o;
 }`;
 
-const forwardShader = () => tiledShader({
+const FORWARD: TiledProduct = {
   key: 'conv-forward',
   declarations: `${bindings(['x', 'w'], ['y'])}\n${COLUMN}`,
   setup: `${SIZES}
-  let n = z / G;
-  let g = z % G;
+  let g = z;
   let M = og;
-  let N = cols;
+  let N = NS * cols;
   let K = rows;
-  let wBase = g * og * rows;
-  let xBase = (n * C + g * cg) * inVol;
-  let yBase = (n * O + g * og) * cols;`,
+  let wBase = g * og * rows;`,
+  // Column gc is output position gc % cols of sample n0 + gc / cols.
   loadA: 'v = w[wBase + gr * K + gk];',
-  loadB: 'v = colValue(xBase, gk, gc);',
-  store: 'y[yBase + gr * N + gc] = value;',
+  loadB: 'v = colValue(((n0 + gc / cols) * C + g * cg) * inVol, gk, gc % cols);',
+  store: 'y[((n0 + gc / cols) * O + g * og + gr) * cols + gc % cols] = value;',
   aAlongK: true,
   bAlongN: true,
-});
+};
 
-const backwardDataShader = () => tiledShader({
+const BACKWARD_DATA: TiledProduct = {
   key: 'conv-backward-data',
   declarations: `${bindings(['gy', 'w'], ['gx'])}\n${OUTPUT_AT}`,
   setup: `${SIZES}
-  let n = z / G;
-  let g = z % G;
+  let g = z;
   let M = cg;
-  let N = inVol;
+  let N = NS * inVol;
   let K = og * kvol;
-  let wBase = g * og * rows;
-  let gyBase = (n * O + g * og) * cols;
-  let gxBase = (n * C + g * cg) * inVol;`,
-  // op(A)[c, (o, tap)] = W[o, c, tap]; op(B)[(o, tap), i] = gy[o, the output position for (i, tap)].
+  let wBase = g * og * rows;`,
+  // op(A)[c, (o, tap)] = W[o, c, tap]; op(B)[(o, tap), (n, i)] = gy[n, o, the output position for
+  // (i, tap)]. Column gc is input position gc % inVol of sample n0 + gc / inVol.
   loadA: 'v = w[wBase + (gk / kvol) * rows + gr * kvol + gk % kvol];',
   loadB: `let kr = gk % kvol;
-            let od = outputAt(gc / (H * W), kr / (KH * KW), 0u);
-            let oh = outputAt((gc / W) % H, (kr / KW) % KH, 1u);
-            let ow = outputAt(gc % W, kr % KW, 2u);
+            let i = gc % inVol;
+            let od = outputAt(i / (H * W), kr / (KH * KW), 0u);
+            let oh = outputAt((i / W) % H, (kr / KW) % KH, 1u);
+            let ow = outputAt(i % W, kr % KW, 2u);
             if (od >= 0 && oh >= 0 && ow >= 0) {
-              v = gy[gyBase + (gk / kvol) * cols + (u32(od) * OH + u32(oh)) * OW + u32(ow)];
+              v = gy[((n0 + gc / inVol) * O + g * og + gk / kvol) * cols + (u32(od) * OH + u32(oh)) * OW + u32(ow)];
             }`,
-  store: 'gx[gxBase + gr * N + gc] = value;',
+  store: 'gx[((n0 + gc / inVol) * C + g * cg + gr) * inVol + gc % inVol] = value;',
   aAlongK: true,
   bAlongN: true,
-});
+};
 
-const backwardFilterShader = () => tiledShader({
+const BACKWARD_FILTER: TiledProduct = {
   key: 'conv-backward-filter',
   declarations: `${bindings(['x', 'gy'], ['gw'])}\n${COLUMN}`,
   setup: `${SIZES}
@@ -141,14 +155,15 @@ const backwardFilterShader = () => tiledShader({
   store: 'gw[(g * og + gr) * rows + gc] = value;',
   aAlongK: true,
   bAlongN: false,
-});
+};
 
 export function convForward(arrays: DeviceArrays, args: ConvForwardArgs): void {
   const { N, G, og, cols } = convSizes(args);
   if (args.y.length === 0) return;
   const reads = [arrays.input(args.x), arrays.input(args.w)];
   const writes = [arrays.output(args.y)];
-  launchTiled(arrays, forwardShader(), reads, writes, og, cols, N * G, (zBase) => convParams(args, zBase));
+  forEachSampleRun(N, cols, (samples) =>
+    launchTiled(arrays, FORWARD, reads, writes, og, samples.count * cols, G, (zBase) => convParams(args, zBase, samples)));
 }
 
 export function convBackwardData(arrays: DeviceArrays, args: ConvBackwardDataArgs): void {
@@ -156,13 +171,14 @@ export function convBackwardData(arrays: DeviceArrays, args: ConvBackwardDataArg
   if (args.gx.length === 0) return;
   const reads = [arrays.input(args.gy), arrays.input(args.w)];
   const writes = [arrays.output(args.gx)];
-  launchTiled(arrays, backwardDataShader(), reads, writes, cg, inVolume, N * G, (zBase) => convParams(args, zBase));
+  forEachSampleRun(N, inVolume, (samples) =>
+    launchTiled(arrays, BACKWARD_DATA, reads, writes, cg, samples.count * inVolume, G, (zBase) => convParams(args, zBase, samples)));
 }
 
 export function convBackwardFilter(arrays: DeviceArrays, args: ConvBackwardFilterArgs): void {
-  const { G, og, rows } = convSizes(args);
+  const { N, G, og, rows } = convSizes(args);
   if (args.gw.length === 0) return;
   const reads = [arrays.input(args.x), arrays.input(args.gy)];
   const writes = [arrays.output(args.gw)];
-  launchTiled(arrays, backwardFilterShader(), reads, writes, og, rows, G, (zBase) => convParams(args, zBase));
+  launchTiled(arrays, BACKWARD_FILTER, reads, writes, og, rows, G, (zBase) => convParams(args, zBase, { first: 0, count: N }));
 }

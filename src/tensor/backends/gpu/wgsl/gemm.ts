@@ -2,11 +2,13 @@
  * Matrix products in WGSL: gemm and batchedGemm, and the tiled product shader that the convolution
  * kernels (conv.ts) build on with loads of their own.
  *
- * Each workgroup of 16x16 threads computes a 64x64 tile of C, each thread a 4x4 block of it (rows
- * ly + 16i, columns lx + 16j, so neighbouring threads touch neighbouring elements). K advances in steps
- * of 16: the workgroup stages a 64x16 slice of op(A) and a 16x64 slice of op(B) in workgroup memory,
- * each thread loading 4 elements of each, in the order that makes neighbouring threads read
- * neighbouring addresses for the operand's layout. Elements past the matrix edges load as zeros.
+ * Each workgroup of 16x16 threads computes a TM x TN tile of C, each thread an R x Q block of it
+ * (rows ly + 16i, columns lx + 16j, so neighbouring threads touch neighbouring elements). The tile is
+ * 64x64 (R = Q = 4) for large products; along a dimension of C of at most 32 or 16 it is 32 or 16, as
+ * for the convolutions of narrow layers and small frames, so that a tile is not mostly past C's edge.
+ * K advances in steps of 16: the workgroup stages a TM x 16 slice of op(A) and a 16 x TN slice of
+ * op(B) in workgroup memory, in the order that makes neighbouring threads read neighbouring addresses for
+ * the operand's layout. Elements past the matrix edges load as zeros.
  *
  * A workgroup may sum several products into its tile before storing it (the "items" loop): that is how
  * batchedGemm adds the products whose cIndex repeat into one C matrix without atomics.
@@ -18,8 +20,10 @@ import { DeviceArrays, Params } from '../device-arrays';
 import { FLAT_MAIN, flatGrid } from './grid';
 import { bindings, cachedShader } from './source';
 
-/** Output tile edge, K step and the thread block, as the shader below hard-codes them. */
-export const TILE = 64;
+/** The tile's edge along a dimension of C of `size`: 64, or 32 or 16 when C is that narrow. */
+function tileEdgeFor(size: number): 16 | 32 | 64 {
+  return size <= 16 ? 16 : size <= 32 ? 32 : 64;
+}
 const MAX_GROUPS = 65535;
 
 /**
@@ -46,42 +50,44 @@ export interface TiledProduct {
   bAlongN: boolean;
 }
 
-export function tiledShader(spec: TiledProduct): Shader {
-  return cachedShader(spec.key, () => tiledCode(spec));
+function tiledShader(spec: TiledProduct, TM: number, TN: number): Shader {
+  return cachedShader(`${spec.key}-${TM}x${TN}`, () => tiledCode(spec, TM, TN));
 }
 
-function tiledCode(spec: TiledProduct): string {
+function tiledCode(spec: TiledProduct, TM: number, TN: number): string {
+  const R = TM / 16, Q = TN / 16;
   const aIndices = spec.aAlongK
     ? 'let ak = e % 16u;\n        let ar = e / 16u;'
-    : 'let ar = e % 64u;\n        let ak = e / 64u;';
+    : `let ar = e % ${TM}u;\n        let ak = e / ${TM}u;`;
   const bIndices = spec.bAlongN
-    ? 'let bc = e % 64u;\n        let bk = e / 64u;'
+    ? `let bc = e % ${TN}u;\n        let bk = e / ${TN}u;`
     : 'let bk = e % 16u;\n        let bc = e / 16u;';
   const code = `${spec.declarations}
-var<workgroup> tileA: array<f32, 1024>;
-var<workgroup> tileB: array<f32, 1024>;
+var<workgroup> tileA: array<f32, ${TM * 16}>;
+var<workgroup> tileB: array<f32, ${TN * 16}>;
 
 @compute @workgroup_size(16, 16, 1)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) t: u32) {
-  let row0 = wid.y * 64u;
-  let col0 = wid.x * 64u;
+  let row0 = wid.y * ${TM}u;
+  let col0 = wid.x * ${TN}u;
   ${spec.setup}
-  var acc: array<f32, 16>;
+  var acc: array<f32, ${R * Q}>;
   for (var item = 0u; item < itemCount; item++) {
     ${spec.beginItem ?? ''}
     for (var k0 = 0u; k0 < K; k0 += 16u) {
-      for (var r = 0u; r < 4u; r++) {
+      for (var r = 0u; r < ${R}u; r++) {
         let e = t + 256u * r;
         ${aIndices}
-        {
-          let gr = row0 + ar;
-          let gk = k0 + ak;
-          var v = 0.0;
-          if (gr < M && gk < K) {
-            ${spec.loadA}
-          }
-          tileA[ak * 64u + ar] = v;
+        let gr = row0 + ar;
+        let gk = k0 + ak;
+        var v = 0.0;
+        if (gr < M && gk < K) {
+          ${spec.loadA}
         }
+        tileA[ak * ${TM}u + ar] = v;
+      }
+      for (var r = 0u; r < ${Q}u; r++) {
+        let e = t + 256u * r;
         ${bIndices}
         {
           let gk = k0 + bk;
@@ -90,32 +96,34 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
           if (gk < K && gc < N) {
             ${spec.loadB}
           }
-          tileB[bk * 64u + bc] = v;
+          tileB[bk * ${TN}u + bc] = v;
         }
       }
       workgroupBarrier();
       for (var kk = 0u; kk < 16u; kk++) {
-        var av: array<f32, 4>;
-        var bv: array<f32, 4>;
-        for (var i = 0u; i < 4u; i++) {
-          av[i] = tileA[kk * 64u + lid.y + 16u * i];
-          bv[i] = tileB[kk * 64u + lid.x + 16u * i];
+        var av: array<f32, ${R}>;
+        var bv: array<f32, ${Q}>;
+        for (var i = 0u; i < ${R}u; i++) {
+          av[i] = tileA[kk * ${TM}u + lid.y + 16u * i];
         }
-        for (var i = 0u; i < 4u; i++) {
-          for (var j = 0u; j < 4u; j++) {
-            acc[i * 4u + j] = acc[i * 4u + j] + av[i] * bv[j];
+        for (var j = 0u; j < ${Q}u; j++) {
+          bv[j] = tileB[kk * ${TN}u + lid.x + 16u * j];
+        }
+        for (var i = 0u; i < ${R}u; i++) {
+          for (var j = 0u; j < ${Q}u; j++) {
+            acc[i * ${Q}u + j] = acc[i * ${Q}u + j] + av[i] * bv[j];
           }
         }
       }
       workgroupBarrier();
     }
   }
-  for (var i = 0u; i < 4u; i++) {
-    for (var j = 0u; j < 4u; j++) {
+  for (var i = 0u; i < ${R}u; i++) {
+    for (var j = 0u; j < ${Q}u; j++) {
       let gr = row0 + lid.y + 16u * i;
       let gc = col0 + lid.x + 16u * j;
       if (gr < M && gc < N) {
-        let value = acc[i * 4u + j];
+        let value = acc[i * ${Q}u + j];
         ${spec.store}
       }
     }
@@ -125,14 +133,16 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
 }
 
 /**
- * Launches a tiled product over an m x n output for `slices` values of the z index, in chunks of at
- * most 65535 workgroups along z: `params(zBase)` gives each chunk's parameters.
+ * Launches the tiled product `spec` over an m x n output for `slices` values of the z index, in chunks
+ * of at most 65535 workgroups along z: `params(zBase)` gives each chunk's parameters.
  */
 export function launchTiled(
-  arrays: DeviceArrays, shader: Shader, reads: number[], writes: number[],
+  arrays: DeviceArrays, spec: TiledProduct, reads: number[], writes: number[],
   m: number, n: number, slices: number, params: (zBase: number) => Uint32Array,
 ): void {
-  const gx = Math.ceil(n / TILE), gy = Math.ceil(m / TILE);
+  const tm = tileEdgeFor(m), tn = tileEdgeFor(n);
+  const shader = tiledShader(spec, tm, tn);
+  const gx = Math.ceil(n / tn), gy = Math.ceil(m / tm);
   if (gx === 0 || gy === 0 || slices === 0) return;
   if (gx > MAX_GROUPS || gy > MAX_GROUPS) throw new Error(`gpu backend: a ${m} x ${n} product exceeds the dispatch limits`);
   for (let zBase = 0; zBase < slices; zBase += MAX_GROUPS) {
@@ -145,8 +155,8 @@ export function launchTiled(
  * 8 + 3z for each C slot z: C's offset, the word where its items start, their count; each item is a
  * pair (A's offset, B's offset). Offsets are in elements.
  */
-function productShader(transA: boolean, transB: boolean): Shader {
-  return tiledShader({
+function productSpec(transA: boolean, transB: boolean): TiledProduct {
+  return {
     key: `gemm-${transA ? 't' : 'n'}${transB ? 't' : 'n'}`,
     declarations: bindings(['a', 'b'], ['c']),
     setup: `let M = p[0];
@@ -165,7 +175,7 @@ function productShader(transA: boolean, transB: boolean): Shader {
         if (accumulate) { c[at] = c[at] + value; } else { c[at] = value; }`,
     aAlongK: !transA,
     bAlongN: !transB,
-  });
+  };
 }
 
 /** A C slot: where it starts in C and the (A offset, B offset) pairs summed into it. */
@@ -191,7 +201,7 @@ function runProduct(
   const aId = arrays.input(asTyped(a)), bId = arrays.input(asTyped(b));
   // Overwriting all of C (no accumulation, every element in some slot) needs no upload of its values.
   const cId = !accumulate && cWhole ? arrays.output(c) : arrays.inout(c);
-  launchTiled(arrays, productShader(transA, transB), [aId, bId], [cId], m, n, slots.length, (zBase) => {
+  launchTiled(arrays, productSpec(transA, transB), [aId, bId], [cId], m, n, slots.length, (zBase) => {
     words[4] = zBase;
     return Uint32Array.from(words);
   });

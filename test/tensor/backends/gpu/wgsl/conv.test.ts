@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { maxRelativeError, onWebGpu, runOnDevice, runOnReference } from './harness';
 import type { ConvShape } from '../../../../../src/tensor/kernels/conv';
 import type { Triple } from '../../../../../src/tensor/kernels/im2col';
+import { convLaunchLimit } from '../../../../../src/tensor/backends/gpu/wgsl/conv';
 
 function random(n: number, seed: number, scale = 2): Float32Array {
   let s = seed;
@@ -51,30 +52,46 @@ const CASES: Case[] = [
   { name: 'conv3d 3x3x3 stride 2', batch: 2, inChannels: 3, outChannels: 4, groups: 1, input: [5, 6, 6], kernel: [3, 3, 3], stride: [1, 2, 2], padding: [1, 1, 1] },
 ];
 
+function checkAllPasses(c: Case): void {
+
+  const shape = shapeOf(c);
+  const geo = shape.geometry;
+  const xSize = c.batch * c.inChannels * volume(geo.input);
+  const wSize = c.outChannels * geo.channels * volume(geo.kernel);
+  const ySize = c.batch * c.outChannels * volume(geo.output);
+  const x = random(xSize, 1), w = random(wSize, 2), gy = random(ySize, 3);
+
+  const y = random(ySize, 4), yRef = new Float32Array(ySize);
+  runOnDevice('convForward', { ...shape, x, w, y });
+  runOnReference('convForward', { ...shape, x, w, y: yRef });
+  expect(maxRelativeError(y, yRef), 'forward').toBeLessThan(TOLERANCE);
+
+  const gx = random(xSize, 5), gxRef = new Float32Array(xSize);
+  runOnDevice('convBackwardData', { ...shape, gy, w, gx });
+  runOnReference('convBackwardData', { ...shape, gy, w, gx: gxRef });
+  expect(maxRelativeError(gx, gxRef), 'backward data').toBeLessThan(TOLERANCE);
+
+  const gw = random(wSize, 6), gwRef = new Float32Array(wSize);
+  runOnDevice('convBackwardFilter', { ...shape, x, gy, gw });
+  runOnReference('convBackwardFilter', { ...shape, x, gy, gw: gwRef });
+  expect(maxRelativeError(gw, gwRef), 'backward filter').toBeLessThan(TOLERANCE);
+}
+
 describe.skipIf(!onWebGpu())('WGSL convolution kernels', () => {
   for (const c of CASES) {
-    it(`forward, backward data and backward filter: ${c.name}`, () => {
-      const shape = shapeOf(c);
-      const geo = shape.geometry;
-      const xSize = c.batch * c.inChannels * volume(geo.input);
-      const wSize = c.outChannels * geo.channels * volume(geo.kernel);
-      const ySize = c.batch * c.outChannels * volume(geo.output);
-      const x = random(xSize, 1), w = random(wSize, 2), gy = random(ySize, 3);
-
-      const y = random(ySize, 4), yRef = new Float32Array(ySize);
-      runOnDevice('convForward', { ...shape, x, w, y });
-      runOnReference('convForward', { ...shape, x, w, y: yRef });
-      expect(maxRelativeError(y, yRef), 'forward').toBeLessThan(TOLERANCE);
-
-      const gx = random(xSize, 5), gxRef = new Float32Array(xSize);
-      runOnDevice('convBackwardData', { ...shape, gy, w, gx });
-      runOnReference('convBackwardData', { ...shape, gy, w, gx: gxRef });
-      expect(maxRelativeError(gx, gxRef), 'backward data').toBeLessThan(TOLERANCE);
-
-      const gw = random(wSize, 6), gwRef = new Float32Array(wSize);
-      runOnDevice('convBackwardFilter', { ...shape, x, gy, gw });
-      runOnReference('convBackwardFilter', { ...shape, x, gy, gw: gwRef });
-      expect(maxRelativeError(gw, gwRef), 'backward filter').toBeLessThan(TOLERANCE);
-    });
+    it(`forward, backward data and backward filter: ${c.name}`, () => checkAllPasses(c));
   }
+
+  it('splits the samples over several launches when their columns exceed one dispatch', () => {
+    const limit = convLaunchLimit.columns;
+    // 81 output and input positions a sample: at most one sample (and then two) per launch.
+    for (const columns of [100, 170]) {
+      convLaunchLimit.columns = columns;
+      try {
+        checkAllPasses({ name: 'split', batch: 3, inChannels: 3, outChannels: 5, groups: 1, input: [1, 9, 9], kernel: [1, 3, 3], padding: [0, 1, 1] });
+      } finally {
+        convLaunchLimit.columns = limit;
+      }
+    }
+  });
 });

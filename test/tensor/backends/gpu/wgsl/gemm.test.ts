@@ -12,8 +12,8 @@ function random(n: number, seed: number, scale = 2): Float32Array {
 const TOLERANCE = 1e-5;
 
 describe.skipIf(!onWebGpu())('WGSL gemm kernels', () => {
-  it('gemm matches the reference for every transpose, at sizes off the 64x64 tile', () => {
-    const sizes: [number, number, number][] = [[1, 1, 1], [7, 13, 5], [70, 65, 33], [130, 3, 200], [2, 2, 3]];
+  it('gemm matches the reference for every transpose, at sizes off every tile shape (16, 32 or 64 along each dimension of C)', () => {
+    const sizes: [number, number, number][] = [[1, 1, 1], [7, 13, 5], [16, 70, 9], [17, 40, 21], [32, 65, 18], [33, 8, 40], [40, 24, 30], [20, 30, 7], [70, 65, 33], [130, 3, 200], [2, 2, 3]];
     let seed = 1;
     for (const [m, n, k] of sizes) {
       for (const transA of [false, true]) {
