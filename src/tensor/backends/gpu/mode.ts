@@ -24,8 +24,6 @@ export interface ModeDecision {
   mode: GpuMode;
   /** Why better modes were passed over, for describe(). */
   passedOver: string[];
-  /** Finding the adapter starts the WebGPU worker: it is kept as the host rather than started twice. */
-  webgpuHost?: KernelHost;
 }
 
 export function parseMode(value: string, source: string): GpuMode {
@@ -47,7 +45,6 @@ export function decideMode(choice: ModeChoice = {}): ModeDecision {
 
 /** The host for a decision; throws when a mode that has to run in a worker cannot start there. */
 export function startHost(decision: ModeDecision, choice: ModeChoice = {}): KernelHost {
-  if (decision.webgpuHost) return decision.webgpuHost;
   const mode = decision.mode;
   if (mode !== 'webgpu' && !choice.worker) return new LocalHost(mode);
   const started = WorkerHost.start({ mode, startTimeoutMs: choice.startTimeoutMs });
