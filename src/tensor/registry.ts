@@ -6,10 +6,11 @@
  * - `ts`: plain TypeScript, the readable reference and the ground truth for every kernel, and the
  *   only one that runs float64 (gradient checks) and int32.
  * - `cpu`: SIMD WebAssembly on a pool of worker threads (src/tensor/backends/cpu).
- * - `gpu`: gpu.js kernels (src/tensor/backends/gpu).
+ * - `gpu`: WGSL compute shaders on a WebGPU device, arrays kept on the device between kernels
+ *   (src/tensor/backends/gpu, src/tensor/residency.ts); gpu.js where there is no WebGPU.
  *
- * A backend that lacks a kernel, or does not take the dtype, falls back to `ts`; a missing kernel is
- * noted once on stderr so a slow path is never silent.
+ * A backend that lacks a kernel, or does not take the dtype, falls back to `ts` (its arrays brought
+ * back from a device first); a missing kernel is noted once on stderr so a slow path is never silent.
  */
 import type { DType } from './dtype';
 import { GemmArgs, BatchedGemmArgs, gemm, batchedGemm } from './kernels/gemm';
@@ -148,10 +149,11 @@ export const KERNEL_GRADIENTS: Record<KernelName, { op: string; backward: Kernel
 };
 
 /**
- * The kernels only the TypeScript reference implements (no built-in backend has a faster one): on
- * any backend they run on `ts` as a matter of course, so that fallback is not noted.
+ * The kernels the `cpu` backend leaves to the TypeScript reference by design (tight loops already, or
+ * cheaper than a copy into WebAssembly): a backend without them runs them on `ts` as a matter of
+ * course, so that fallback is not noted. (The `gpu` backend has them all in WGSL.)
  */
-const REFERENCE_ONLY: ReadonlySet<KernelName> = new Set<KernelName>([
+const QUIET_FALLBACKS: ReadonlySet<KernelName> = new Set<KernelName>([
   'unary', 'unaryBackward', 'clamp', 'clampBackward', 'reduce', 'reduceBackward', 'argReduce',
   'softmax', 'softmaxBackward', 'stridedCopy', 'copyRegion',
   'batchNormRunningStats', 'batchNormParamGrads', 'avgPool2d', 'avgPool2dBackward',
@@ -272,7 +274,7 @@ export function kernel<K extends KernelName>(name: K, dtype: DType): KernelTable
   const backend = getBackend();
   const own = backend.kernels[name];
   if (own && backend.dtypes.includes(dtype)) return backend.keepsDataOnDevice ? (own as KernelTable[K]) : onHost(own as KernelTable[K]);
-  if (!own && !REFERENCE_ONLY.has(name)) noteFallback(backend.name, name);
+  if (!own && !QUIET_FALLBACKS.has(name)) noteFallback(backend.name, name);
   return onHost(reference.kernels[name] as KernelTable[K]);
 }
 
