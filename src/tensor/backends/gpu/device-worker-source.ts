@@ -21,17 +21,11 @@
  * as with CUDA, work runs ahead of the host and reports there.
  */
 
-export const STATE = 0;
-export const TEXT_LENGTH = 1;
-/** Set by the main thread as its process exits: the worker then runs nothing more. */
-export const CLOSING = 2;
-export const CONTROL_SLOTS = 3;
+import { DONE, FAILED, FIRST_OWN_SLOT, answerSource } from './worker-protocol';
 
-export const BUSY = 0;
-export const DONE = 1;
-export const FAILED = 2;
-
-export const TEXT_BYTES = 16 * 1024;
+/** The worker's own slot of `control`, set by the main thread as its process exits: the worker then runs nothing more. */
+export const CLOSING = FIRST_OWN_SLOT;
+export const CONTROL_SLOTS = FIRST_OWN_SLOT + 1;
 
 export const DEVICE_WORKER_SOURCE = `
 'use strict';
@@ -49,13 +43,7 @@ let pass = null;
 let spent = [];                 // parameter buffers to destroy once their work is submitted
 let staging = null;
 
-function answer(state, words) {
-  const bytes = new TextEncoder().encode(String(words || '')).subarray(0, text.length);
-  text.set(bytes);
-  Atomics.store(control, ${TEXT_LENGTH}, bytes.length);
-  Atomics.store(control, ${STATE}, state);
-  Atomics.notify(control, ${STATE});
-}
+${answerSource()}
 
 // Answers a read or sync; an error is reported once, and the device goes on with later work.
 function report() {

@@ -9,9 +9,8 @@
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import type { TypedArray } from '../../dtype';
-import {
-  BUSY, CLOSING, CONTROL_SLOTS, DEVICE_WORKER_SOURCE, DONE, FAILED, STATE, TEXT_BYTES, TEXT_LENGTH,
-} from './device-worker-source';
+import { CLOSING, CONTROL_SLOTS, DEVICE_WORKER_SOURCE } from './device-worker-source';
+import { BUSY, DONE, FAILED, STATE, TEXT_BYTES, waitForAnswer } from './worker-protocol';
 
 export type BufferId = number;
 
@@ -197,16 +196,4 @@ export class GpuDevice {
       throw new Error(`gpu backend (WebGPU): ${what}: ${answer.text}; the device's worker was stopped`);
     }
   }
-}
-
-function waitForAnswer(control: Int32Array, text: Uint8Array, timeoutMs: number): { state: number; text: string } {
-  const deadline = Date.now() + timeoutMs;
-  while (Atomics.load(control, STATE) === BUSY) {
-    const left = deadline - Date.now();
-    if (left <= 0) return { state: BUSY, text: `no answer within ${timeoutMs} ms` };
-    Atomics.wait(control, STATE, BUSY, left);
-  }
-  const length = Atomics.load(control, TEXT_LENGTH);
-  // TextDecoder does not read shared memory: copy the bytes out first.
-  return { state: Atomics.load(control, STATE), text: new TextDecoder().decode(text.slice(0, length)) };
 }

@@ -12,9 +12,8 @@ import { pathToFileURL } from 'url';
 import { GpuMode, KernelHandle, KernelHost } from './host';
 import { KernelSpec, gpuJsSettings, outputSize } from './kernel-spec';
 import { checkInputs } from './local-host';
-import {
-  BUSY, CONTROL_SLOTS, DONE, FAILED, LIVE_KERNELS, STATE, TEXT_BYTES, TEXT_LENGTH, WORKER_SOURCE,
-} from './worker-source';
+import { CONTROL_SLOTS, LIVE_KERNELS, WORKER_SOURCE } from './worker-source';
+import { BUSY, DONE, FAILED, STATE, TEXT_BYTES, waitForAnswer } from './worker-protocol';
 
 export interface WorkerHostOptions {
   mode: GpuMode;
@@ -150,17 +149,4 @@ export class WorkerHost implements KernelHost {
   private assertOpen(action: string): void {
     if (this.closed) throw new Error(`gpu backend: cannot ${action} a kernel: the ${this.mode} worker is closed`);
   }
-}
-
-/** Sleeps until the worker stores an answer or `timeoutMs` passes; returns the state and its words. */
-function waitForAnswer(control: Int32Array, text: Uint8Array, timeoutMs: number): { state: number; text: string } {
-  const deadline = Date.now() + timeoutMs;
-  while (Atomics.load(control, STATE) === BUSY) {
-    const left = deadline - Date.now();
-    if (left <= 0) return { state: BUSY, text: `no answer within ${timeoutMs} ms` };
-    Atomics.wait(control, STATE, BUSY, left);
-  }
-  const length = Atomics.load(control, TEXT_LENGTH);
-  // TextDecoder does not read shared memory: copy the bytes out first.
-  return { state: Atomics.load(control, STATE), text: new TextDecoder().decode(text.slice(0, length)) };
 }

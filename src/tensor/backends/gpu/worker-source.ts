@@ -18,16 +18,11 @@
  * At start-up the worker answers once: DONE with a description of the device, or FAILED with why not.
  */
 
-export const STATE = 0;
-export const TEXT_LENGTH = 1;
-export const LIVE_KERNELS = 2;
-export const CONTROL_SLOTS = 3;
+import { DONE, FAILED, FIRST_OWN_SLOT, answerSource } from './worker-protocol';
 
-export const BUSY = 0;
-export const DONE = 1;
-export const FAILED = 2;
-
-export const TEXT_BYTES = 16 * 1024;
+/** The worker's own slot of `control`: how many kernels it holds. */
+export const LIVE_KERNELS = FIRST_OWN_SLOT;
+export const CONTROL_SLOTS = FIRST_OWN_SLOT + 1;
 
 export const WORKER_SOURCE = `
 'use strict';
@@ -37,14 +32,7 @@ const text = new Uint8Array(workerData.text);
 const kernels = new Map();
 let gpu = null;
 
-function answer(state, words) {
-  const bytes = new TextEncoder().encode(String(words || '')).subarray(0, text.length);
-  text.set(bytes);
-  Atomics.store(control, ${TEXT_LENGTH}, bytes.length);
-  Atomics.store(control, ${LIVE_KERNELS}, kernels.size);
-  Atomics.store(control, ${STATE}, state);
-  Atomics.notify(control, ${STATE});
-}
+${answerSource(`Atomics.store(control, ${LIVE_KERNELS}, kernels.size);`)}
 
 function errorText(error) {
   return error && error.message ? error.message : String(error);
