@@ -21,17 +21,22 @@ export interface RegionCopy {
   accumulate?: boolean;
 }
 
-export function copyRegion(c: RegionCopy): void {
-  const rank = c.region.length;
+/** A region copy as a strided one: where the region starts in src and dst, and its strides in each. */
+export function regionLayout(c: RegionCopy): { srcBase: number; srcStrides: number[]; dstBase: number; dstStrides: number[] } {
   const plainSrc = stridesOf(c.srcShape);
   const plainDst = stridesOf(c.dstShape);
   let srcBase = 0;
   let dstBase = 0;
-  for (let d = 0; d < rank; d++) {
+  for (let d = 0; d < c.region.length; d++) {
     srcBase += c.srcStart[d] * plainSrc[d];
     dstBase += c.dstStart[d] * plainDst[d];
   }
   const srcStrides = plainSrc.map((s, d) => s * (c.srcStep?.[d] ?? 1));
   const dstStrides = plainDst.map((s, d) => s * (c.dstStep?.[d] ?? 1));
+  return { srcBase, srcStrides, dstBase, dstStrides };
+}
+
+export function copyRegion(c: RegionCopy): void {
+  const { srcBase, srcStrides, dstBase, dstStrides } = regionLayout(c);
   copyStrided(c.src, srcBase, srcStrides, c.dst, dstBase, dstStrides, c.region, c.accumulate);
 }

@@ -7,7 +7,7 @@
 import type { TypedArray } from '../../../dtype';
 import type { StridedCopyArgs } from '../../../kernels/strided';
 import { coalesce } from '../../../kernels/strided';
-import type { RegionCopy } from '../../../kernels/region';
+import { RegionCopy, regionLayout } from '../../../kernels/region';
 import { stridesOf } from '../../../shape';
 import type { Shader } from '../device';
 import { DeviceArrays, Params } from '../device-arrays';
@@ -74,17 +74,7 @@ export function stridedCopy(arrays: DeviceArrays, { src, srcStrides, shape, out 
  * region covers all of dst (distinct positive steps inside dst: as many elements as dst holds).
  */
 export function copyRegion(arrays: DeviceArrays, c: RegionCopy): void {
-  const rank = c.region.length;
-  const plainSrc = stridesOf(c.srcShape);
-  const plainDst = stridesOf(c.dstShape);
-  let srcBase = 0;
-  let dstBase = 0;
-  for (let d = 0; d < rank; d++) {
-    srcBase += c.srcStart[d] * plainSrc[d];
-    dstBase += c.dstStart[d] * plainDst[d];
-  }
-  const srcStrides = plainSrc.map((s, d) => s * (c.srcStep?.[d] ?? 1));
-  const dstStrides = plainDst.map((s, d) => s * (c.dstStep?.[d] ?? 1));
+  const { srcBase, srcStrides, dstBase, dstStrides } = regionLayout(c);
   const dst = c.dst as TypedArray;
   launchCopy(arrays, c.src as TypedArray, srcBase, srcStrides, dst, dstBase, dstStrides, c.region, c.accumulate === true,
     c.region.reduce((a, b) => a * b, 1) === dst.length);
