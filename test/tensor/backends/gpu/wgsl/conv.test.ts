@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { maxRelativeError, onWebGpu, runOnDevice, runOnReference } from './harness';
+import { maxRelativeError, onWebGpu, random, runOnDevice, runOnReference } from './harness';
 import type { ConvShape } from '../../../../../src/tensor/kernels/conv';
 import type { Triple } from '../../../../../src/tensor/kernels/im2col';
 import { convLaunchLimit } from '../../../../../src/tensor/backends/gpu/wgsl/conv';
-
-function random(n: number, seed: number, scale = 2): Float32Array {
-  let s = seed;
-  return Float32Array.from({ length: n }, () => {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    return (s / 2 ** 31 - 0.5) * scale;
-  });
-}
 
 const TOLERANCE = 1e-5;
 

@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { onWebGpu, runOnDevice, runOnReference } from './harness';
+import { onWebGpu, random, runOnDevice, runOnReference } from './harness';
 import { broadcastStrides, stridesOf } from '../../../../../src/tensor/shape';
 import type { RegionCopy } from '../../../../../src/tensor/kernels/region';
-
-function random(n: number, seed: number, scale = 2): Float32Array {
-  let s = seed;
-  return Float32Array.from({ length: n }, () => {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    return (s / 2 ** 31 - 0.5) * scale;
-  });
-}
 
 const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 

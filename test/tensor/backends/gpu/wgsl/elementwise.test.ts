@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { maxRelativeError, onWebGpu, runOnDevice, runOnReference } from './harness';
+import { maxRelativeError, onWebGpu, random, runOnDevice, runOnReference } from './harness';
 import type { UnaryOp } from '../../../../../src/tensor/kernels/unary';
 import type { BinaryOp } from '../../../../../src/tensor/kernels/binary';
-
-function random(n: number, seed: number, scale = 2): Float32Array {
-  let s = seed;
-  return Float32Array.from({ length: n }, () => {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    return (s / 2 ** 31 - 0.5) * scale;
-  });
-}
 
 describe.skipIf(!onWebGpu())('WGSL elementwise kernels', () => {
   it('relu, reluBackward and addRelu match the reference, NaN kept as torch.relu keeps it', () => {

@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { onWebGpu, runOnDevice, runOnReference } from './harness';
-
-function random(n: number, seed: number, scale = 2): Float32Array {
-  let s = seed;
-  return Float32Array.from({ length: n }, () => {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    return (s / 2 ** 31 - 0.5) * scale;
-  });
-}
+import { onWebGpu, random, runOnDevice, runOnReference } from './harness';
 
 function indices(n: number, rows: number, seed: number): Int32Array {
   return Int32Array.from(random(n, seed, 1), (v) => Math.floor((v + 0.5) * rows) % rows);

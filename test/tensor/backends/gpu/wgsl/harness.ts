@@ -26,6 +26,15 @@ export function runOnReference<K extends KernelName>(name: K, args: Parameters<K
   withBackend('ts', () => (kernel(name, 'float32') as (a: typeof args) => void)(args));
 }
 
+/** n float32 values, uniform in [shift - scale/2, shift + scale/2), from a small LCG seeded by `seed`. */
+export function random(n: number, seed: number, scale = 2, shift = 0): Float32Array {
+  let s = seed;
+  return Float32Array.from({ length: n }, () => {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    return (s / 2 ** 31 - 0.5) * scale + shift;
+  });
+}
+
 /** Largest |a - b| / (1 + |b|) over the arrays (NaN where either holds NaN at a place the other does not). */
 export function maxRelativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`lengths differ: ${a.length} vs ${b.length}`);

@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { maxRelativeError, onWebGpu, runOnDevice, runOnReference } from './harness';
+import { maxRelativeError, onWebGpu, random, runOnDevice, runOnReference } from './harness';
 import type { LossReduction } from '../../../../../src/tensor/kernels/loss';
-
-function random(n: number, seed: number, scale = 2, shift = 0): Float32Array {
-  let s = seed;
-  return Float32Array.from({ length: n }, () => {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    return (s / 2 ** 31 - 0.5) * scale + shift;
-  });
-}
 
 /** Log-probabilities of random logits, [outer, classes, inner], from the reference's logSoftmax. */
 function logProbabilities(outer: number, classes: number, inner: number, seed: number): Float32Array {

@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { maxRelativeError, onWebGpu, runOnDevice, runOnReference } from './harness';
+import { maxRelativeError, onWebGpu, random, runOnDevice, runOnReference } from './harness';
 import { adaptiveWindows, avgWindows } from '../../../../../src/tensor/kernels/pooling';
 import type { AverageRule, PoolAxis, Windows } from '../../../../../src/tensor/kernels/pooling';
-
-function random(n: number, seed: number, scale = 2): Float32Array {
-  let s = seed;
-  return Float32Array.from({ length: n }, () => {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    return (s / 2 ** 31 - 0.5) * scale;
-  });
-}
 
 /** PyTorch's output size, with ceil mode's rule that the last window starts inside input or left padding. */
 function outSize(size: number, kernel: number, stride: number, padding: number, dilation = 1, ceil = false): number {

@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { maxRelativeError, onWebGpu, runOnDevice, runOnReference } from './harness';
+import { maxRelativeError, onWebGpu, random, runOnDevice, runOnReference } from './harness';
 import type { ReduceOp } from '../../../../../src/tensor/kernels/reduce';
-
-function random(n: number, seed: number, scale = 2): Float32Array {
-  let s = seed;
-  return Float32Array.from({ length: n }, () => {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    return (s / 2 ** 31 - 0.5) * scale;
-  });
-}
 
 const numel = (shape: readonly number[]) => shape.reduce((p, d) => p * d, 1);
 const outLength = (shape: readonly number[], dims: readonly number[]) => numel(shape.filter((_, i) => !dims.includes(i)));

@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maxRelativeError, onWebGpu, runOnDevice, runOnReference } from './harness';
-
-function random(n: number, seed: number, scale = 2): Float32Array {
-  let s = seed;
-  return Float32Array.from({ length: n }, () => {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    return (s / 2 ** 31 - 0.5) * scale;
-  });
-}
+import { maxRelativeError, onWebGpu, random, runOnDevice, runOnReference } from './harness';
 
 // [outer, size, inner]: last-dim rows, a middle dim, a leading dim, size 1, and more slices than a
 // workgroup's 64 threads.
