@@ -57,9 +57,19 @@ export class DeviceArrays implements DeviceCopyOwner {
     return id;
   }
 
-  /** A buffer of `words` words for a kernel's own use, freed once the kernel is done with it. */
-  scratch(words: number): BufferId {
-    return this.device.create(Math.max(words, 1));
+  /**
+   * A buffer of `words` words for a kernel's own use (holding `contents` when given, else undefined
+   * values), attached to no array: the kernel frees it with freeScratch once its launches are posted.
+   */
+  scratch(words: number, contents?: Float32Array | Int32Array): BufferId {
+    const id = this.device.create(Math.max(words, 1));
+    if (contents && contents.length > 0) this.device.write(id, contents);
+    return id;
+  }
+
+  /** Frees scratch buffers; work already posted that uses them still runs first. */
+  freeScratch(...ids: BufferId[]): void {
+    for (const id of ids) this.device.free(id);
   }
 
   /**
@@ -71,13 +81,14 @@ export class DeviceArrays implements DeviceCopyOwner {
     const temporaries: BufferId[] = [];
     const safeReads = reads.map((id) => {
       if (!writes.includes(id)) return id;
-      const copy = this.device.create(this.device.wordsOf(id));
-      this.device.copy(id, copy, this.device.wordsOf(id));
+      const words = this.device.wordsOf(id);
+      const copy = this.scratch(words);
+      this.device.copy(id, copy, words);
       temporaries.push(copy);
       return copy;
     });
     this.device.run(shader, safeReads, writes, params, groups);
-    for (const id of temporaries) this.device.free(id);
+    this.freeScratch(...temporaries);
   }
 }
 

@@ -63,8 +63,8 @@ export class GpuDevice {
   private readData = new SharedArrayBuffer(1 << 16);
   private closed = false;
   private readonly sizes = new Map<BufferId, number>();
-  /** Commands posted since start, and reads that waited for the device (for tests and benchmarks). */
-  readonly counters = { reads: 0, writes: 0, runs: 0, liveBuffers: 0 };
+  /** Uploads and shader runs posted since start, and reads that waited for the device (for tests and benchmarks). */
+  readonly counters = { reads: 0, writes: 0, runs: 0 };
 
   /** Starts the worker and waits for its adapter and device; on failure the worker is stopped. */
   static start(): DeviceStart {
@@ -110,7 +110,6 @@ export class GpuDevice {
     }
     const id = this.nextId++;
     this.sizes.set(id, words);
-    this.counters.liveBuffers++;
     this.post({ t: 'create', id, bytes });
     return id;
   }
@@ -145,7 +144,6 @@ export class GpuDevice {
 
   free(id: BufferId): void {
     if (this.closed || !this.sizes.delete(id)) return;
-    this.counters.liveBuffers--;
     this.post({ t: 'free', id });
   }
 

@@ -8,7 +8,7 @@
 import type { TypedArray } from '../../../dtype';
 import type { EmbeddingArgs, EmbeddingBackwardArgs } from '../../../kernels/embedding';
 import { syncToHost } from '../../../residency';
-import type { BufferId, Shader } from '../device';
+import type { Shader } from '../device';
 import { DeviceArrays, Params } from '../device-arrays';
 import { FLAT_MAIN, flatGrid } from './grid';
 import { PARAMS } from './source';
@@ -66,13 +66,6 @@ export function embedding(arrays: DeviceArrays, { weight, indices, dim, out }: E
   arrays.launch(EMBEDDING, reads, [arrays.output(out)], params, flatGrid(count));
 }
 
-/** A device buffer holding `words`, for one launch (the caller frees it). */
-function upload(arrays: DeviceArrays, words: Int32Array): BufferId {
-  const id = arrays.device.create(Math.max(words.length, 1));
-  if (words.length > 0) arrays.device.write(id, words);
-  return id;
-}
-
 export function embeddingBackward(arrays: DeviceArrays, { g, indices, dim, paddingIdx, gw }: EmbeddingBackwardArgs): void {
   // Grouped on the host: brought back first if a device kernel wrote them.
   const index = int32Indices(indices instanceof Int32Array ? syncToHost(indices) : indices);
@@ -96,8 +89,8 @@ export function embeddingBackward(arrays: DeviceArrays, { g, indices, dim, paddi
     slot.set(row, at + 1);
   });
   const count = rows.length * dim;
-  const temporaries = [upload(arrays, rows), upload(arrays, starts), upload(arrays, lookups)];
+  const temporaries = [rows, starts, lookups].map((words) => arrays.scratch(words.length, words));
   const params = new Params().u32(count, dim).build();
   arrays.launch(EMBEDDING_BACKWARD, [arrays.input(g as never), ...temporaries], [arrays.inout(gw)], params, flatGrid(count));
-  for (const id of temporaries) arrays.device.free(id);
+  arrays.freeScratch(...temporaries);
 }

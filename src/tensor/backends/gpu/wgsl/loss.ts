@@ -88,7 +88,7 @@ export function crossEntropy(arrays: DeviceArrays, args: CrossEntropyArgs): void
   }
   const writes = perElement ? [arrays.output(args.totalWeight)] : [arrays.output(out), arrays.output(args.totalWeight)];
   arrays.launch(totalShader(reduction), [losses, weights], writes, new Params().u32(n).build(), [1, 1, 1]);
-  for (const id of perElement ? [weights] : [losses, weights]) arrays.device.free(id);
+  arrays.freeScratch(...(perElement ? [weights] : [losses, weights]));
 }
 
 // p: outer, classes, inner, ignoreIndex, smoothing, perElement, mean (flags), totalWeight.

@@ -148,7 +148,7 @@ export function maxPool2dBackward(arrays: DeviceArrays, args: MaxPool2dBackwardA
   arrays.launch(MAX_POOL_SPANS, [picked], [spans], new Params().u32(n, args.outPlane, inPlane, total).build(), flatGrid(n));
   const params = new Params().u32(total, args.outPlane, inPlane).build();
   arrays.launch(MAX_POOL_BACKWARD, [arrays.input(args.grad as never), picked, spans], [arrays.inout(args.gx)], params, flatGrid(total));
-  arrays.device.free(spans);
+  arrays.freeScratch(spans);
 }
 
 /** The divisor rule as parameter words: mode (0 a fixed divisor, 1 the padded area, 2 the count), divisor. */

@@ -194,7 +194,7 @@ export function reduceBackward(arrays: DeviceArrays, { op, g, x, y, shape, dims,
   const hits = arrays.scratch(pl.outCount);
   launchReduce(arrays, 'hits', pl, [xId, yId], hits);
   arrays.launch(expandShader(true), [arrays.input(g), xId, yId, hits], [arrays.output(dx)], params, flatGrid(n));
-  arrays.device.free(hits);
+  arrays.freeScratch(hits);
 }
 
 // argReduce. p: outer, size, inner. One thread per (o, k); the first extreme wins, a NaN at once.
