@@ -16,7 +16,9 @@ class Dropout extends Function<[Tensor]> {
     const mask = empty(x.shape, x.dtype);
     const keep = 1 - this.p;
     const scale = keep > 0 ? 1 / keep : 0;
-    for (let i = 0; i < mask.data.length; i++) mask.data[i] = defaultGenerator.random() < keep ? scale : 0;
+    // One read of `data` (it brings values back from a device when a backend keeps them there), not one per element.
+    const m = mask.data;
+    for (let i = 0; i < m.length; i++) m[i] = defaultGenerator.random() < keep ? scale : 0;
     this.saveForBackward(mask);
     const out = empty(x.shape, x.dtype);
     kernel('binary', x.dtype)({ op: 'mul', a: x.storage, aShape: x.shape, b: mask.storage, bShape: mask.shape, outShape: x.shape, out: out.storage });

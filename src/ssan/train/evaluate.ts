@@ -131,9 +131,10 @@ function addBatch(
     );
   }
   const rows = logSoftmaxRows(logits.data, numClasses);
+  const labelValues = labels.data;
   keys.forEach((key, v) => {
     into.logProbs.set(key, logMeanExp(rows.slice(v * numClips, (v + 1) * numClips), numClasses));
-    into.labels.set(key, labels.data[v]);
+    into.labels.set(key, labelValues[v]);
   });
 }
 

@@ -38,10 +38,11 @@ function cellColors(frames: Tensor, grid: FeatureGrid, normalization: Normalizat
     }
   }
   const plane = height * width;
+  const values = frames.data;
   for (let t = 0; t < count; t++) {
     for (let c = 0; c < 3; c++) {
       const base = (t * 3 + c) * plane;
-      for (let p = 0; p < plane; p++) sums[(t * cells + cellOf[p]) * 3 + c] += frames.data[base + p] * std[c] + mean[c];
+      for (let p = 0; p < plane; p++) sums[(t * cells + cellOf[p]) * 3 + c] += values[base + p] * std[c] + mean[c];
     }
   }
   for (let i = 0; i < sums.length; i++) sums[i] /= pixelsPerCell[Math.floor(i / 3) % cells];
